@@ -1,0 +1,802 @@
+"""The Array: an ndarray plus the autograd bookkeeping.
+
+An :class:`Array` holds its values in ``data`` (a ``numpy.ndarray``). If it was
+produced by a differentiable op while grad mode was on and some input required
+grad, ``grad_fn`` is the op node and ``parents`` are its inputs; otherwise it
+is a leaf (``grad_fn is None``). Arithmetic, indexing and most methods
+delegate to the functions in :mod:`numpygrad.ops`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from numpygrad._dtype import _default_dtype
+
+__all__ = ["Array", "array", "asarray", "Variable"]
+
+
+class _ArrayMethods:
+    """Base holding the op methods installed by :mod:`numpygrad._array_methods`."""
+
+    __slots__ = ()
+
+
+def _data_from(data: Any, dtype: Any, requires_grad: bool, copy: bool) -> np.ndarray:
+    """Build the ndarray behind a new Array, applying numpygrad's dtype rules."""
+    if isinstance(data, Array):
+        arr = data.data
+    elif isinstance(data, np.ndarray):
+        arr = data
+    elif isinstance(data, np.generic):
+        arr = np.asarray(data)
+    else:
+        if isinstance(data, (str, bytes)):
+            raise TypeError(f"cannot build an Array from a {type(data).__name__}: {data!r}")
+        try:
+            arr = np.asarray(data)
+        except ValueError as e:
+            raise ValueError(f"cannot build an Array from a ragged nested sequence: {e}") from None
+        if dtype is None and arr.dtype == np.float64:
+            # Python floats arrive as float64; they take the default float dtype.
+            arr = arr.astype(_default_dtype.get())
+            copy = False
+    if arr.dtype.kind in "OUSV":
+        raise TypeError(f"cannot build an Array of dtype {arr.dtype} (numeric data expected)")
+    if dtype is not None:
+        dt = np.dtype(dtype)
+        if dt != arr.dtype:
+            arr = arr.astype(dt)
+            copy = False
+        if requires_grad and dt.kind != "f":
+            raise TypeError(
+                f"Only arrays of floating point dtype can require gradients, got dtype {dt}"
+            )
+    elif requires_grad and arr.dtype.kind in "biu":
+        arr = arr.astype(_default_dtype.get())
+        copy = False
+    if requires_grad and arr.dtype.kind != "f":
+        raise TypeError(
+            f"Only arrays of floating point dtype can require gradients, got dtype {arr.dtype}"
+        )
+    if copy:
+        arr = np.array(arr, copy=True)
+    return arr
+
+
+class Array(_ArrayMethods):
+    """An n-dimensional array that can record operations for autograd.
+
+    Parameters
+    ----------
+    data : array_like
+        Python scalars, (nested) lists, ndarrays or Arrays. Python floats take
+        the default float dtype (float32); ndarrays keep their dtype.
+    dtype : dtype, optional
+        Cast the data to this dtype.
+    requires_grad : bool
+        Whether backward should accumulate a gradient into ``.grad``. Integer
+        data given without ``dtype`` is converted to the default float dtype.
+
+    Attributes
+    ----------
+    data : numpy.ndarray
+        The values.
+    grad_fn : Function or None
+        The op node that produced this array; ``None`` for leaves.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> a = npg.Array([2.0], requires_grad=True)
+    >>> b = npg.Array([3.0], requires_grad=True)
+    >>> d = a * b + a
+    >>> d.grad_fn, d.parents[1] is a
+    (<Add>, True)
+    >>> d.backward()
+    >>> a.grad, b.grad
+    (Array([4.]), Array([2.]))
+    """
+
+    __slots__ = ("data", "_grad", "_requires_grad", "grad_fn", "_vc", "_retains_grad", "_hooks",
+                 "__weakref__")
+    # Make NumPy defer to our reflected operators (ndarray + Array -> Array).
+    __array_priority__ = 1000
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        self.data = _data_from(data, dtype, requires_grad, copy=True)
+        self._grad = None
+        self._requires_grad = bool(requires_grad)
+        self.grad_fn = None
+        self._vc = [0]
+        self._retains_grad = False
+        self._hooks = None
+
+    # -- autograd attributes -----------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        """Whether gradients flow to this array."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Array:
+        """Set ``requires_grad`` in place on a leaf and return ``self``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> x = npg.zeros(2).requires_grad_()
+        >>> x.requires_grad
+        True
+        """
+        flag = bool(requires_grad)
+        if self.grad_fn is not None and not flag:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf arrays. If you want to use a "
+                "computed array in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if flag and self.data.dtype.kind != "f":
+            raise TypeError(
+                "only arrays of floating point dtype can require gradients, "
+                f"got dtype {self.data.dtype}"
+            )
+        self._requires_grad = flag
+        return self
+
+    @property
+    def grad(self) -> Array | None:
+        """The accumulated gradient (an Array of this array's shape), or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        if value is None:
+            self._grad = None
+            return
+        g = value if isinstance(value, Array) else Array(value, dtype=self.data.dtype)
+        if g.data.shape != self.data.shape:
+            raise ValueError(
+                f"attempting to assign a gradient of shape {g.shape} to an array of shape "
+                f"{self.shape}. Please ensure that the gradient and the array are the same shape"
+            )
+        if g.data.dtype != self.data.dtype:
+            raise TypeError(
+                f"attempting to assign a gradient with dtype {g.dtype} to an array of dtype "
+                f"{self.dtype}"
+            )
+        self._grad = g
+
+    @property
+    def is_leaf(self) -> bool:
+        """True when the array was not produced by a recorded op."""
+        return self.grad_fn is None
+
+    @property
+    def parents(self) -> tuple[Array, ...]:
+        """The input arrays of the op that produced this array (empty for leaves)."""
+        return tuple(self.grad_fn.inputs) if self.grad_fn is not None else ()
+
+    @property
+    def creator(self) -> Any:
+        """The op node that produced this array (PyGrad's name for ``grad_fn``)."""
+        return self.grad_fn
+
+    @property
+    def retains_grad(self) -> bool:
+        """Whether this non-leaf array keeps its gradient after backward."""
+        return self._retains_grad
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes the data has seen (shared with its views)."""
+        return self._vc[0]
+
+    def retain_grad(self) -> None:
+        """Keep this intermediate array's gradient in ``.grad`` during backward.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> x = npg.array(3.0, requires_grad=True)
+        >>> y = x * x
+        >>> y.retain_grad()
+        >>> (y * 2).backward()
+        >>> y.grad
+        Array(2.)
+        """
+        if self.grad_fn is not None:
+            self._retains_grad = True
+
+    def register_hook(self, hook: Callable[[Array], Array | None]) -> _HookHandle:
+        """Call ``hook(grad)`` when this array's gradient is computed.
+
+        The hook may return a new gradient to use instead. Returns a handle
+        whose ``remove()`` unregisters it.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> x = npg.array([1.0, 2.0], requires_grad=True)
+        >>> h = x.register_hook(lambda g: g * 10)
+        >>> (x * 1).sum().backward()
+        >>> x.grad
+        Array([10., 10.])
+        >>> h.remove()
+        """
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on an array that doesn't require gradient")
+        if self._hooks is None:
+            self._hooks = {}
+        handle = _HookHandle(self)
+        self._hooks[handle.id] = hook
+        return handle
+
+    def backward(
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        retain_grad: bool = False,
+    ) -> None:
+        """Compute the gradient of this array w.r.t. the graph's leaves.
+
+        Gradients are accumulated into the ``.grad`` of every leaf that
+        requires grad; intermediate arrays keep none unless they called
+        :meth:`retain_grad` or ``retain_grad=True`` is given.
+
+        Parameters
+        ----------
+        gradient : Array or ndarray, optional
+            The gradient of the output, of its shape. May be omitted only for
+            single-element outputs (it is then 1).
+        retain_graph : bool, optional
+            Keep the graph so backward can be called through it again.
+        create_graph : bool
+            Record the backward pass for higher-order derivatives.
+        retain_grad : bool
+            Keep the gradients of all intermediate arrays.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> x = npg.array(3.0, requires_grad=True)
+        >>> y = x * x
+        >>> y.backward()
+        >>> x.grad
+        Array(6.)
+        """
+        from numpygrad.autograd.engine import backward
+
+        backward(self, None if gradient is None else [gradient], retain_graph, create_graph,
+                 retain_grad)
+
+    def detach(self) -> Array:
+        """Return a new leaf sharing this data (and version counter), without grad.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> x = npg.array([1.0], requires_grad=True)
+        >>> d = (x * 2).detach()
+        >>> d.requires_grad, d.grad_fn
+        (False, None)
+        """
+        out = _wrap(self.data)
+        out._vc = self._vc
+        return out
+
+    def detach_(self) -> Array:
+        """Detach this array from its graph in place and return it."""
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    # -- NumPy-like attributes --------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape, a tuple of ints."""
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions."""
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        """The number of elements."""
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The NumPy dtype of the data."""
+        return self.data.dtype
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element."""
+        return self.data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the whole array."""
+        return self.data.nbytes
+
+    @property
+    def T(self) -> Array:
+        """The array with its axes reversed (differentiable)."""
+        return _shape.transpose(self)
+
+    @property
+    def mT(self) -> Array:
+        """The array with its last two axes swapped (differentiable)."""
+        return _shape.swapaxes(self, -1, -2)
+
+    def numel(self) -> int:
+        """The number of elements (PyTorch's name for ``size``)."""
+        return self.data.size
+
+    def dim(self) -> int:
+        """The number of dimensions (PyTorch's name for ``ndim``)."""
+        return self.data.ndim
+
+    def item(self) -> Any:
+        """Return the single element as a Python number.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> npg.array([2.5]).item()
+        2.5
+        """
+        if self.data.size != 1:
+            raise ValueError(
+                f"an Array with {self.data.size} elements cannot be converted to a Python scalar"
+            )
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        """Return the data as (nested) Python lists.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> npg.array([[1, 2]]).tolist()
+        [[1, 2]]
+        """
+        return self.data.tolist()
+
+    def numpy(self) -> np.ndarray:
+        """Return the data as an ndarray (shared, not copied), like ``torch.Tensor.numpy``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> npg.array([1, 2]).numpy()
+        array([1, 2])
+        """
+        return self.data
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        if copy:
+            return self.data.copy()
+        return self.data
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d array")
+        return self.data.shape[0]
+
+    def __iter__(self) -> Iterator[Array]:
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d array")
+        for i in range(self.data.shape[0]):
+            yield self[i]
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of an Array with {self.data.size} elements is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        if self.data.size != 1:
+            raise ValueError("only one element arrays can be converted to Python scalars")
+        return float(self.data.reshape(()))
+
+    def __int__(self) -> int:
+        if self.data.size != 1:
+            raise ValueError("only one element arrays can be converted to Python scalars")
+        return int(self.data.reshape(()))
+
+    def __index__(self) -> int:
+        if self.data.ndim != 0 or self.data.dtype.kind not in "iub":
+            raise TypeError("only 0-d integer arrays can be converted to an index")
+        return int(self.data)
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        body = np.array2string(self.data, separator=", ", prefix=name + "(")
+        extras = []
+        dt = self.data.dtype
+        if dt != _default_dtype.get() and dt != np.int64 and dt != np.bool_:
+            extras.append(f"dtype={dt}")
+        if self.data.size == 0:
+            extras.insert(0, f"shape={self.data.shape}")
+        if self._requires_grad and self.grad_fn is None:
+            extras.append("requires_grad=True")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        return f"{name}({', '.join([body, *extras])})"
+
+    def __str__(self) -> str:
+        return self.__repr__()
+
+    def __format__(self, spec: str) -> str:
+        if self.data.ndim == 0:
+            return format(self.data.item(), spec)
+        return format(str(self), spec)
+
+    def __copy__(self) -> Array:
+        keep = self._requires_grad and self.grad_fn is None
+        return Array(self.data, requires_grad=keep)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Array:
+        new = type(self).__new__(type(self))
+        new.data = self.data.copy()
+        new._grad = None if self._grad is None else _wrap(self._grad.data.copy())
+        new._requires_grad = self._requires_grad if self.grad_fn is None else False
+        new.grad_fn = None
+        new._vc = [0]
+        new._retains_grad = False
+        new._hooks = None
+        if hasattr(self, "__dict__"):
+            import copy
+
+            new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        memo[id(self)] = new
+        return new
+
+    def __reduce__(self) -> Any:
+        raise TypeError("Arrays are not picklable; use numpygrad.save() to store them")
+
+    # -- dtype and copies (not differentiable, as the numpygrad docs promise) --------
+    def astype(self, dtype: Any) -> Array:
+        """Return a copy cast to ``dtype``; the result carries no ``grad_fn``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> npg.array([1.7, -1.2]).astype("int64")
+        Array([ 1, -1])
+        """
+        return _wrap(self.data.astype(dtype))
+
+    def copy(self) -> Array:
+        """Return a differentiable copy (PyTorch's ``clone``)."""
+        return _ew.positive_copy(self)
+
+    clone = copy
+
+    def float(self) -> Array:
+        """Cast to the default float dtype (differentiable for float input)."""
+        return _ew.cast(self, _default_dtype.get())
+
+    def double(self) -> Array:
+        """Cast to float64 (differentiable for float input)."""
+        return _ew.cast(self, np.float64)
+
+    def long(self) -> Array:
+        """Cast to int64 (no gradient)."""
+        return _wrap(self.data.astype(np.int64))
+
+    def to(self, dtype: Any) -> Array:
+        """Cast to ``dtype``: differentiable between float dtypes, like ``torch.Tensor.to``."""
+        return _ew.cast(self, dtype)
+
+    # -- in-place operations -----------------------------------------------------------
+    def _check_inplace(self, value: Any = None) -> bool:
+        """Raise for in-place changes autograd forbids; return whether to record."""
+        if not _grad_enabled.get():
+            return False
+        if self._requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                "a leaf Array that requires grad is being used in an in-place operation; "
+                "wrap the update in `with numpygrad.no_grad():` or use an out-of-place op"
+            )
+        return self._requires_grad or (isinstance(value, Array) and value._requires_grad)
+
+    def _become(self, new: Array) -> Array:
+        """Take over ``new``'s value and graph position (an in-place op with history)."""
+        if new.data.shape != self.data.shape:
+            raise ValueError(
+                f"output with shape {self.data.shape} doesn't match the broadcast shape "
+                f"{new.data.shape}"
+            )
+        np.copyto(self.data, new.data, casting="same_kind")
+        self._vc[0] += 1
+        node = new.grad_fn
+        if node is not None:
+            import weakref
+
+            node.outputs = [weakref.ref(self)]
+            self.grad_fn = node
+            self._requires_grad = True
+        return self
+
+    def _inplace(self, fn: Callable[[Any, Any], Array], other: Any) -> Array:
+        if self._check_inplace(other):
+            return self._become(fn(self, other))
+        o = other.data if isinstance(other, Array) else other
+        result = fn(_wrap(self.data), o).data
+        if result.shape != self.data.shape:
+            raise ValueError(
+                f"output with shape {self.data.shape} doesn't match the broadcast shape "
+                f"{result.shape}"
+            )
+        np.copyto(self.data, result, casting="same_kind")
+        self._vc[0] += 1
+        return self
+
+    def __iadd__(self, other: Any) -> Array:
+        return self._inplace(_ew.add, other)
+
+    def __isub__(self, other: Any) -> Array:
+        return self._inplace(_ew.subtract, other)
+
+    def __imul__(self, other: Any) -> Array:
+        return self._inplace(_ew.multiply, other)
+
+    def __itruediv__(self, other: Any) -> Array:
+        return self._inplace(_ew.divide, other)
+
+    def __ipow__(self, other: Any) -> Array:
+        return self._inplace(_ew.power, other)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if self._check_inplace(value):
+            self._become(_idx.setitem(self, key, value))
+            return
+        v = value.data if isinstance(value, Array) else value
+        self.data[_idx.normalize_key(key)] = v
+        self._vc[0] += 1
+
+    def fill_(self, value: Any) -> Array:
+        """Fill with ``value`` in place (version bumped) and return ``self``."""
+        self._check_inplace()
+        self.data.fill(value.item() if isinstance(value, Array) else value)
+        self._vc[0] += 1
+        return self
+
+    def zero_(self) -> Array:
+        """Fill with zeros in place and return ``self``."""
+        return self.fill_(0)
+
+    def fill(self, value: Any) -> Array:
+        """Return a new array of this shape and dtype filled with ``value`` (no grad).
+
+        Unlike ``ndarray.fill`` this does not modify ``self`` (see the numpygrad
+        autograd notes); use :meth:`fill_` for the in-place form.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> npg.zeros(3).fill(7.0)
+        Array([7., 7., 7.])
+        """
+        return _wrap(np.full_like(self.data, value))
+
+    # -- operators -----------------------------------------------------------------------
+    def __add__(self, other: Any) -> Array:
+        return _ew.add(self, other)
+
+    def __radd__(self, other: Any) -> Array:
+        return _ew.add(other, self)
+
+    def __sub__(self, other: Any) -> Array:
+        return _ew.subtract(self, other)
+
+    def __rsub__(self, other: Any) -> Array:
+        return _ew.subtract(other, self)
+
+    def __mul__(self, other: Any) -> Array:
+        return _ew.multiply(self, other)
+
+    def __rmul__(self, other: Any) -> Array:
+        return _ew.multiply(other, self)
+
+    def __truediv__(self, other: Any) -> Array:
+        return _ew.divide(self, other)
+
+    def __rtruediv__(self, other: Any) -> Array:
+        return _ew.divide(other, self)
+
+    def __pow__(self, other: Any) -> Array:
+        return _ew.power(self, other)
+
+    def __rpow__(self, other: Any) -> Array:
+        return _ew.power(other, self)
+
+    def __matmul__(self, other: Any) -> Array:
+        return _la.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Array:
+        return _la.matmul(other, self)
+
+    def __neg__(self) -> Array:
+        return _ew.negative(self)
+
+    def __pos__(self) -> Array:
+        return self
+
+    def __abs__(self) -> Array:
+        return _ew.abs(self)
+
+    def __floordiv__(self, other: Any) -> Array:
+        return _cmp.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Array:
+        return _cmp.floor_divide(other, self)
+
+    def __mod__(self, other: Any) -> Array:
+        return _cmp.remainder(self, other)
+
+    def __rmod__(self, other: Any) -> Array:
+        return _cmp.remainder(other, self)
+
+    def __eq__(self, other: Any) -> Array:  # type: ignore[override]
+        return _cmp.equal(self, other)
+
+    def __ne__(self, other: Any) -> Array:  # type: ignore[override]
+        return _cmp.not_equal(self, other)
+
+    def __lt__(self, other: Any) -> Array:
+        return _cmp.less(self, other)
+
+    def __le__(self, other: Any) -> Array:
+        return _cmp.less_equal(self, other)
+
+    def __gt__(self, other: Any) -> Array:
+        return _cmp.greater(self, other)
+
+    def __ge__(self, other: Any) -> Array:
+        return _cmp.greater_equal(self, other)
+
+    def __invert__(self) -> Array:
+        return _cmp.logical_not(self) if self.data.dtype == np.bool_ else _wrap(~self.data)
+
+    def __and__(self, other: Any) -> Array:
+        return _cmp.bitwise_and(self, other)
+
+    def __or__(self, other: Any) -> Array:
+        return _cmp.bitwise_or(self, other)
+
+    def __xor__(self, other: Any) -> Array:
+        return _cmp.bitwise_xor(self, other)
+
+    def __getitem__(self, key: Any) -> Array:
+        return _idx.getitem(self, key)
+
+
+class _HookHandle:
+    """Returned by :meth:`Array.register_hook`; ``remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, arr: Array) -> None:
+        import weakref
+
+        self._ref = weakref.ref(arr)
+        self.id = _HookHandle._next_id
+        _HookHandle._next_id += 1
+
+    def remove(self) -> None:
+        """Unregister the hook."""
+        arr = self._ref()
+        if arr is not None and arr._hooks is not None:
+            arr._hooks.pop(self.id, None)
+
+
+def _wrap(data: np.ndarray) -> Array:
+    """Make a leaf Array around ``data`` without copying or checking (internal)."""
+    out = Array.__new__(Array)
+    out.data = data
+    out._grad = None
+    out._requires_grad = False
+    out.grad_fn = None
+    out._vc = [0]
+    out._retains_grad = False
+    out._hooks = None
+    return out
+
+
+def array(data: Any, dtype: Any = None, requires_grad: bool = False) -> Array:
+    """Create an Array from data, always copying it (like ``np.array``).
+
+    Parameters
+    ----------
+    data : array_like
+        Python scalars, nested lists, ndarrays or Arrays.
+    dtype : dtype, optional
+        The dtype; by default Python floats give the default float dtype,
+        Python ints int64, and ndarrays keep theirs.
+    requires_grad : bool
+        Whether to accumulate gradients for this array.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.array([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    Array([[1., 2.],
+           [3., 4.]], requires_grad=True)
+    >>> npg.array([1, 2, 3], requires_grad=True).dtype
+    dtype('float32')
+    """
+    return Array(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def asarray(data: Any, dtype: Any = None, requires_grad: bool = False) -> Array:
+    """Convert to an Array, sharing memory with ``data`` when possible.
+
+    An Array argument with no dtype change is returned unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import numpygrad as npg
+    >>> base = np.zeros(3)
+    >>> a = npg.asarray(base)
+    >>> a.data is base
+    True
+    """
+    if isinstance(data, Array) and (dtype is None or np.dtype(dtype) == data.data.dtype):
+        if requires_grad and not data._requires_grad:
+            data.requires_grad_(True)
+        return data
+    out = _wrap(_data_from(data, dtype, requires_grad, copy=False))
+    out._requires_grad = bool(requires_grad)
+    return out
+
+
+class Variable(Array):
+    """An Array that requires grad by default (PyGrad's ``Variable``).
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> x = npg.Variable(3)
+    >>> y = x * x
+    >>> y.backward()
+    >>> x.grad
+    Array(6.)
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = True) -> None:
+        super().__init__(data, dtype=dtype, requires_grad=requires_grad)
+
+
+# The ops import Array from this module, so they are bound after the class exists.
+from numpygrad._array_methods import install as _install  # noqa: E402
+from numpygrad.autograd.grad_mode import _grad_enabled  # noqa: E402
+from numpygrad.ops import arithmetic as _ew  # noqa: E402
+from numpygrad.ops import comparison as _cmp  # noqa: E402
+from numpygrad.ops import indexing as _idx  # noqa: E402
+from numpygrad.ops import linalg as _la  # noqa: E402
+from numpygrad.ops import shape as _shape  # noqa: E402
+
+_install(_ArrayMethods)

@@ -1,0 +1,409 @@
+"""The backward pass: topological order, accumulation, broadcast reduction.
+
+Everything generic about gradients lives here and nowhere else: seeding the
+root, walking the graph in reverse topological order with an explicit stack
+(no recursion, so 100 000-op chains work), reducing gradients of broadcast
+operands to their shapes, casting them to their input's dtype, accumulating
+them, checking the version counter, and releasing the graph afterwards.
+
+Pending gradients are keyed by graph position: the node that produced an array
+(its ``grad_fn``) or, for a leaf, the array itself. Both hash by identity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from numpygrad._array import Array, _wrap, asarray
+from numpygrad.autograd.function import Function
+from numpygrad.autograd.grad_mode import _grad_enabled
+
+__all__ = ["backward", "grad"]
+
+_SECOND_BACKWARD = (
+    "Trying to backward through the graph a second time (or directly access saved "
+    "values after they have already been freed). Saved intermediate values of the graph "
+    "are freed when you call .backward() or numpygrad.grad(). Specify retain_graph=True "
+    "if you need to backward through the graph a second time."
+)
+
+
+def _topological_order(roots: Sequence[Function]) -> list[Function]:
+    """Nodes reachable from ``roots``, each after every node that consumes it.
+
+    Iterative depth-first post-order; deterministic because edges are tuples.
+    """
+    order: list[Function] = []
+    visited: set[int] = set()
+    for root in roots:
+        if id(root) in visited:
+            continue
+        visited.add(id(root))
+        stack: list[tuple[Function, int]] = [(root, 0)]
+        while stack:
+            node, i = stack[-1]
+            edges = node._edges
+            while i < len(edges):
+                e = edges[i]
+                i += 1
+                if type(e) is not Array and isinstance(e, Function) and id(e) not in visited:
+                    visited.add(id(e))
+                    stack[-1] = (node, i)
+                    stack.append((e, 0))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
+    return order
+
+
+def _sum_to_shape(g: Array, shape: tuple[int, ...], node: Function, index: int) -> Array:
+    """Sum a gradient over the axes along which its input was broadcast."""
+    gshape = g.data.shape
+    if gshape == shape:
+        return g
+    nlead = len(gshape) - len(shape)
+    if nlead >= 0:
+        axes = list(range(nlead))
+        ok = True
+        for k, n in enumerate(shape):
+            m = gshape[nlead + k]
+            if n == 1 and m != 1:
+                axes.append(nlead + k)
+            elif n != m:
+                ok = False
+                break
+        if ok:
+            return g.sum(axis=tuple(axes), keepdims=False).reshape(shape) if axes else g
+    if g.data.size == int(np.prod(shape)):
+        return g.reshape(shape)
+    raise RuntimeError(
+        f"Function {type(node).__name__} returned an invalid gradient at index {index} - "
+        f"got shape {gshape} but expected shape compatible with {shape}"
+    )
+
+
+def _check_versions(node: Function, out: Array | None) -> None:
+    if node.save_inputs:
+        for k, (x, v) in enumerate(zip(node.inputs, node._versions)):
+            if x._vc[0] != v:
+                raise RuntimeError(
+                    "one of the arrays needed for gradient computation has been modified by "
+                    f"an in-place operation: input {k} of {type(node).__name__}, an array of "
+                    f"shape {x.shape} and dtype {x.dtype}, is at version {x._vc[0]}; expected "
+                    f"version {v} instead."
+                )
+    if node.save_output and out is not None and out._vc[0] != node._out_version:
+        raise RuntimeError(
+            "one of the arrays needed for gradient computation has been modified by an "
+            f"in-place operation: the output of {type(node).__name__}, an array of shape "
+            f"{out.shape}, is at version {out._vc[0]}; expected version "
+            f"{node._out_version} instead."
+        )
+
+
+def _run(
+    roots: Sequence[Array],
+    root_grads: Sequence[Array],
+    retain_graph: bool,
+    create_graph: bool,
+    retain_all: bool,
+    targets: Sequence[Array] | None,
+) -> dict[int, Array]:
+    """Propagate ``root_grads`` from ``roots`` through the graph.
+
+    With ``targets=None`` gradients are accumulated into the ``.grad`` of leaves
+    that require grad (and of arrays that retain theirs). Otherwise nothing is
+    stored and the gradients reaching ``targets`` are returned, keyed by ``id``.
+    """
+    pending: dict[Any, Array] = {}
+    # An owned gradient's memory is referenced by nobody but the engine, so it
+    # can become a leaf's .grad without a defensive copy.
+    owned: dict[Any, bool] = {}
+    root_nodes: list[Function] = []
+    for r, g in zip(roots, root_grads):
+        key = r.grad_fn if r.grad_fn is not None else r
+        if key in pending:
+            pending[key] = pending[key] + g
+            owned[key] = True
+        else:
+            pending[key] = g
+            owned[key] = False
+        if r.grad_fn is not None:
+            root_nodes.append(r.grad_fn)
+    target_keys: dict[Any, Array] = {}
+    if targets is not None:
+        for t in targets:
+            target_keys[t.grad_fn if t.grad_fn is not None else t] = t
+    found: dict[int, Array] = {}
+
+    order = _topological_order(root_nodes)
+    for node in order:
+        g = pending.pop(node, None)
+        if g is None:
+            continue
+        g_owned = owned.pop(node)
+        if node._released:
+            raise RuntimeError(_SECOND_BACKWARD)
+        out = node.outputs[0]()
+        if out is not None:
+            if out._hooks:
+                g, g_owned = _run_hooks(out, g, g_owned)
+            if targets is None and (retain_all or out._retains_grad):
+                _store_grad(out, g, g_owned, create_graph)
+                g_owned = False
+        if node in target_keys:
+            found[id(target_keys[node])] = g
+        _check_versions(node, out)
+        grads = node.backward(g)
+        if not retain_graph:
+            node._released = True
+            node.__dict__.clear()
+        if not isinstance(grads, tuple):
+            grads = tuple(grads) if isinstance(grads, list) else (grads,)
+        if len(grads) != len(node.inputs):
+            raise RuntimeError(
+                f"function {type(node).__name__} returned an incorrect number of gradients "
+                f"(expected {len(node.inputs)}, got {len(grads)})"
+            )
+        seen: list[int] = []
+        for k, gi in enumerate(grads):
+            if gi is None or not node.needs_input_grad[k]:
+                continue
+            x = node.inputs[k]
+            if type(gi) is not Array:
+                gi = gi if isinstance(gi, Array) else asarray(gi)
+            gi_owned = gi is not g and gi.data.base is None and id(gi.data) not in seen
+            seen.append(id(gi.data))
+            if gi.data.shape != x.data.shape:
+                gi = _sum_to_shape(gi, x.data.shape, node, k)
+                gi_owned = gi_owned or gi.data.base is None
+            if gi.data.dtype != x.data.dtype:
+                gi = gi.astype(x.data.dtype) if not create_graph else _cast(gi, x.data.dtype)
+                gi_owned = True
+            key = node._edges[k]
+            prev = pending.get(key)
+            if prev is None:
+                pending[key] = gi
+                owned[key] = gi_owned or (g_owned and gi is g)
+            else:
+                pending[key] = prev + gi
+                owned[key] = True
+
+    # What is left in `pending` are the leaves (and roots that are leaves).
+    for key, g in pending.items():
+        if type(key) is not Array and not isinstance(key, Array):
+            continue  # a node that could not be reached in order (cannot happen)
+        leaf = key
+        if leaf._hooks:
+            g, g_o = _run_hooks(leaf, g, owned[key])
+            owned[key] = g_o
+        if targets is not None:
+            if key in target_keys:
+                found[id(target_keys[key])] = g
+            continue
+        if leaf._requires_grad:
+            _store_grad(leaf, g, owned[key], create_graph)
+    return found
+
+
+def _run_hooks(arr: Array, g: Array, g_owned: bool) -> tuple[Array, bool]:
+    for hook in list(arr._hooks.values()):
+        new = hook(g)
+        if new is not None:
+            g = new if isinstance(new, Array) else asarray(new)
+            g_owned = False
+    return g, g_owned
+
+
+def _store_grad(arr: Array, g: Array, g_owned: bool, create_graph: bool) -> None:
+    """Accumulate ``g`` into ``arr.grad`` without aliasing memory we do not own."""
+    if arr._grad is None:
+        if create_graph:
+            arr._grad = g
+        elif g_owned and g.grad_fn is None and g.data.flags.writeable:
+            arr._grad = g
+        else:
+            arr._grad = _wrap(np.array(g.data, copy=True))
+    else:
+        arr._grad = arr._grad + g
+
+
+def _cast(g: Array, dtype: np.dtype) -> Array:
+    from numpygrad.ops.elementwise import Cast
+
+    return Cast.apply(g, dtype=dtype)
+
+
+def _seed_grads(
+    outputs: Sequence[Array], grad_outputs: Sequence[Any] | None, create_graph: bool
+) -> list[Array]:
+    seeds = []
+    for k, out in enumerate(outputs):
+        g = None if grad_outputs is None else grad_outputs[k]
+        if g is None:
+            if out.data.size != 1:
+                raise RuntimeError(
+                    "grad can be implicitly created only for scalar outputs; "
+                    f"output {k} has shape {out.shape}, pass a gradient of that shape"
+                )
+            seeds.append(_wrap(np.ones(out.data.shape, dtype=out.data.dtype)))
+            continue
+        if not isinstance(g, Array):
+            g = asarray(g)
+        if g.data.shape != out.data.shape:
+            raise RuntimeError(
+                f"Mismatch in shape: gradient {k} has a shape of {g.shape} and output {k} "
+                f"has a shape of {out.shape}"
+            )
+        if g.data.dtype != out.data.dtype:
+            g = _wrap(g.data.astype(out.data.dtype))
+        elif not create_graph and g.grad_fn is not None:
+            g = g.detach()
+        seeds.append(g)
+    return seeds
+
+
+def _as_list(x: Any) -> list[Any]:
+    if isinstance(x, Array):
+        return [x]
+    return list(x)
+
+
+def backward(
+    tensors: Array | Sequence[Array],
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    retain_grad: bool = False,
+) -> None:
+    """Accumulate into ``.grad`` the gradients of ``tensors`` w.r.t. graph leaves.
+
+    This is the function behind :meth:`Array.backward`.
+
+    Parameters
+    ----------
+    tensors : Array or sequence of Array
+        The outputs to differentiate.
+    grad_tensors : array_like or sequence, optional
+        The gradient of each output; may be omitted for single-element outputs.
+    retain_graph : bool, optional
+        Keep the graph's saved values so backward can run through it again.
+        Defaults to ``create_graph``.
+    create_graph : bool
+        Record the backward pass so the gradients can be differentiated again.
+    retain_grad : bool
+        Also keep the gradient of every intermediate array (PyGrad's switch).
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> x = npg.array([1.0, 2.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> npg.autograd.backward(y)
+    >>> x.grad
+    Array([2., 4.])
+    """
+    outs = _as_list(tensors)
+    if grad_tensors is not None and (isinstance(grad_tensors, (Array, np.ndarray))
+                                     or not isinstance(grad_tensors, (list, tuple))):
+        grad_tensors = [grad_tensors]
+    if retain_graph is None:
+        retain_graph = create_graph
+    for k, out in enumerate(outs):
+        if not out._requires_grad:
+            raise RuntimeError(
+                f"element {k} of tensors does not require grad and does not have a grad_fn"
+            )
+    seeds = _seed_grads(outs, grad_tensors, create_graph)
+    token = _grad_enabled.set(create_graph)
+    try:
+        _run(outs, seeds, retain_graph, create_graph, retain_grad, None)
+    finally:
+        _grad_enabled.reset(token)
+
+
+def grad(
+    outputs: Array | Sequence[Array],
+    inputs: Array | Sequence[Array],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Array | None, ...]:
+    """Return the gradients of ``outputs`` with respect to ``inputs``.
+
+    Unlike :meth:`Array.backward` nothing is accumulated into ``.grad``.
+
+    Parameters
+    ----------
+    outputs : Array or sequence of Array
+        The arrays to differentiate.
+    inputs : Array or sequence of Array
+        The arrays to differentiate with respect to (leaves or intermediates).
+    grad_outputs : array_like or sequence, optional
+        The gradient of each output; may be omitted for single-element outputs.
+    retain_graph : bool, optional
+        Keep the graph for another pass; defaults to ``create_graph``.
+    create_graph : bool
+        Record the computation so the result can be differentiated again.
+    allow_unused : bool
+        Return ``None`` for inputs the outputs do not depend on instead of raising.
+
+    Returns
+    -------
+    tuple of Array or None
+        One gradient per input.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> x = npg.array(3.0, requires_grad=True)
+    >>> y = x ** 3
+    >>> (dy,) = npg.grad(y, x, create_graph=True)
+    >>> dy
+    Array(27., requires_grad=True, grad_fn=<Mul>)
+    >>> (d2y,) = npg.grad(dy, x)
+    >>> d2y
+    Array(18.)
+    """
+    outs = _as_list(outputs)
+    ins = _as_list(inputs)
+    if grad_outputs is not None and (isinstance(grad_outputs, (Array, np.ndarray))
+                                     or not isinstance(grad_outputs, (list, tuple))):
+        grad_outputs = [grad_outputs]
+    if retain_graph is None:
+        retain_graph = create_graph
+    for k, out in enumerate(outs):
+        if not out._requires_grad:
+            raise RuntimeError(
+                f"element {k} of tensors does not require grad and does not have a grad_fn"
+            )
+    for k, x in enumerate(ins):
+        if not isinstance(x, Array):
+            raise TypeError(f"inputs[{k}] must be an Array, got {type(x).__name__}")
+        if not x._requires_grad:
+            raise RuntimeError(f"input {k} of grad() does not require grad")
+    seeds = _seed_grads(outs, grad_outputs, create_graph)
+    token = _grad_enabled.set(create_graph)
+    try:
+        found = _run(outs, seeds, retain_graph, create_graph, False, ins)
+    finally:
+        _grad_enabled.reset(token)
+    result: list[Array | None] = []
+    for k, x in enumerate(ins):
+        g = found.get(id(x))
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"The differentiated array at index {k} appears to not have been used in the "
+                "graph. Set allow_unused=True if this is the desired behavior."
+            )
+        aliased = g is not None and (g.grad_fn is not None or g.data.base is not None)
+        if aliased and not create_graph:
+            g = _wrap(np.array(g.data, copy=True))
+        result.append(g)
+    return tuple(result)

@@ -1,0 +1,193 @@
+"""The base class of every differentiable operation (a node of the graph).
+
+An op is a :class:`Function` subclass with ``forward`` and ``backward`` side by
+side. ``forward`` receives raw ``numpy.ndarray`` inputs and returns one
+ndarray; ``backward`` receives the gradient of the output as an
+:class:`~numpygrad.Array` and returns one gradient (or ``None``) per input,
+written with numpygrad operations. The engine runs ``backward`` without
+recording unless ``create_graph=True``, in which case the very same code
+records a graph of its own and can be differentiated again.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import numpy as np
+
+from numpygrad._array import Array, _wrap, asarray
+from numpygrad._dtype import scalar_dtype
+from numpygrad.autograd.grad_mode import _grad_enabled
+
+__all__ = ["Function"]
+
+
+class Function:
+    """A differentiable operation; each call creates one node of the graph.
+
+    Subclass it to define a custom op. Options (an axis, a flag) are
+    constructor arguments stored on the node, never inputs. ``forward`` may
+    store what ``backward`` needs as attributes of ``self``.
+
+    Attributes
+    ----------
+    inputs : tuple of Array
+        The input arrays (Python scalars and ndarrays are lifted to Arrays).
+    outputs : list of weakref.ref
+        Weak references to the output array, so the graph holds no cycles.
+    needs_input_grad : tuple of bool
+        Which inputs need a gradient; set before ``forward`` runs.
+    save_inputs, save_output : bool
+        Class flags: whether ``backward`` reads the inputs' or the output's
+        data. Those arrays are guarded by the version counter, so an in-place
+        change between forward and backward raises instead of giving a wrong
+        gradient.
+
+    Examples
+    --------
+    A custom op, ``y = x ** 3``:
+
+    >>> import numpygrad as npg
+    >>> class Cube(npg.Function):
+    ...     def forward(self, x):
+    ...         return x ** 3
+    ...     def backward(self, grad):
+    ...         (x,) = self.inputs
+    ...         return grad * 3 * x * x
+    >>> x = npg.array(2.0, requires_grad=True)
+    >>> y = Cube.apply(x)
+    >>> y.backward()
+    >>> x.grad
+    Array(12., dtype=float32)
+
+    Calling an instance records that very object as the node (PyGrad style):
+
+    >>> cube = Cube()
+    >>> z = cube(x)
+    >>> z.grad_fn is cube, cube.inputs[0] is x
+    (True, True)
+    """
+
+    __slots__ = (
+        "inputs",
+        "outputs",
+        "needs_input_grad",
+        "_edges",
+        "_versions",
+        "_released",
+        "__dict__",
+        "__weakref__",
+    )
+
+    save_inputs: bool = True
+    save_output: bool = False
+    #: Set on ops whose result may be a view of input 0 (reshape, transpose,
+    #: basic indexing): the result then shares the input's version counter.
+    is_view: bool = False
+
+    def __init__(self) -> None:
+        pass
+
+    # -- the two methods an op defines ------------------------------------------------
+    def forward(self, *inputs: np.ndarray) -> np.ndarray:
+        """Compute the result from raw ndarrays. Subclasses must override it."""
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def backward(self, grad: Array) -> Any:
+        """Return the gradient for each input, given the output's gradient."""
+        raise NotImplementedError(f"{type(self).__name__} does not define backward()")
+
+    # -- calling ----------------------------------------------------------------------
+    @classmethod
+    def apply(cls, *args: Any, **options: Any) -> Array:
+        """Create a node with ``options`` and call it on ``args``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad.ops.elementwise import Exp
+        >>> Exp.apply(npg.array(0.0))
+        Array(1., dtype=float32)
+        """
+        node = cls(**options) if options else cls()
+        return node(*args)
+
+    def __call__(self, *args: Any) -> Array:
+        if hasattr(self, "_edges"):
+            raise RuntimeError(
+                f"this {type(self).__name__} object already recorded a call; "
+                "Function objects are single-use, create a new one for each call"
+            )
+        inputs = lift(args)
+        record = False
+        if _grad_enabled.get():
+            for x in inputs:
+                if x._requires_grad:
+                    record = True
+                    break
+        if record:
+            self.needs_input_grad = tuple(x._requires_grad for x in inputs)
+        else:
+            self.needs_input_grad = (False,) * len(inputs)
+        data = self.forward(*[x.data for x in inputs])
+        if type(data) is not np.ndarray:
+            data = np.asarray(data)
+        out = _wrap(data)
+        if record and data.dtype.kind in "fc":
+            self.inputs = inputs
+            self.outputs = [weakref.ref(out)]
+            # Edges remember which node produced each input *at this moment*, so
+            # an in-place op that later gives an input a new grad_fn cannot
+            # reroute gradients that belong to the old value.
+            self._edges = tuple(x.grad_fn if x.grad_fn is not None else x for x in inputs)
+            if self.save_inputs:
+                self._versions = tuple(x._vc[0] for x in inputs)
+            self._released = False
+            if self.save_output:
+                self._out_version = 0
+            out._requires_grad = True
+            out.grad_fn = self
+        if self.is_view and data.base is not None and np.may_share_memory(data, inputs[0].data):
+            out._vc = inputs[0]._vc
+        return out
+
+    # -- helpers for backward -----------------------------------------------------------
+    @property
+    def output(self) -> Array:
+        """The output array (alive while the engine runs this node's backward)."""
+        out = self.outputs[0]()
+        if out is None:
+            raise RuntimeError(f"the output of {type(self).__name__} no longer exists")
+        return out
+
+    @property
+    def next_functions(self) -> tuple[Any, ...]:
+        """The nodes that produced the inputs (``None`` for leaves), like PyTorch."""
+        return tuple(e if isinstance(e, Function) else None for e in self._edges)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+
+def lift(args: tuple[Any, ...]) -> tuple[Array, ...]:
+    """Turn the arguments of an op into Arrays.
+
+    Python scalars are weak: they take the dtype of the first Array argument
+    when their kind fits, so float32 stays float32. NumPy arrays and NumPy
+    scalars keep their own dtype.
+    """
+    like = None
+    for a in args:
+        if isinstance(a, Array):
+            like = a.data.dtype
+            break
+    out = []
+    for a in args:
+        if isinstance(a, Array):
+            out.append(a)
+        elif isinstance(a, (bool, int, float)):
+            out.append(_wrap(np.asarray(a, dtype=scalar_dtype(a, like))))
+        else:
+            out.append(asarray(a))
+    return tuple(out)

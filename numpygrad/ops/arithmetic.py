@@ -1,0 +1,269 @@
+"""Arithmetic: add, subtract, multiply, divide, negative, power, casts and copies.
+
+Each op is a node class with ``forward`` (raw ndarrays in, one ndarray out)
+and ``backward`` (the output's gradient in, one gradient per input out,
+written with numpygrad operations so it can be differentiated again). The
+engine sums gradients of broadcast operands back to their shapes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from numpygrad._array import Array
+from numpygrad.autograd.function import Function
+
+__all__ = ["add", "subtract", "multiply", "divide", "negative", "power", "cast", "positive_copy"]
+
+# Division, log and fractional powers meet poles on purpose (inf and nan are
+# the correct IEEE results, as in PyTorch), so those ops silence the warnings.
+_quiet = {"divide": "ignore", "invalid": "ignore", "over": "ignore", "under": "ignore"}
+
+
+class Add(Function):
+    """``a + b``."""
+
+    save_inputs = False
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a + b
+
+    def backward(self, grad: Array) -> tuple[Array, Array]:
+        return grad, grad
+
+
+def add(a: Any, b: Any) -> Array:
+    """Elementwise ``a + b`` with NumPy broadcasting.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.add(npg.array([1.0, 2.0]), 1.5)
+    Array([2.5, 3.5])
+    """
+    return Add.apply(a, b)
+
+
+class Sub(Function):
+    """``a - b``."""
+
+    save_inputs = False
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a - b
+
+    def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
+        return grad, (-grad if self.needs_input_grad[1] else None)
+
+
+def subtract(a: Any, b: Any) -> Array:
+    """Elementwise ``a - b`` with NumPy broadcasting.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.subtract(3.0, npg.array([1.0, 2.0]))
+    Array([2., 1.])
+    """
+    return Sub.apply(a, b)
+
+
+class Mul(Function):
+    """``a * b``."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a * b
+
+    def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
+        a, b = self.inputs
+        return (
+            grad * b if self.needs_input_grad[0] else None,
+            grad * a if self.needs_input_grad[1] else None,
+        )
+
+
+
+
+def multiply(a: Any, b: Any) -> Array:
+    """Elementwise ``a * b`` with NumPy broadcasting.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> x = npg.array([1.0, 2.0], requires_grad=True)
+    >>> y = npg.multiply(x, x)
+    >>> y.sum().backward()
+    >>> x.grad
+    Array([2., 4.])
+    """
+    return Mul.apply(a, b)
+
+
+class Div(Function):
+    """``a / b`` (true division; integer inputs give the default float dtype)."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        with np.errstate(**_quiet):
+            out = a / b
+        if a.dtype.kind in "biu" and b.dtype.kind in "biu":
+            from numpygrad._dtype import get_default_dtype
+
+            out = out.astype(get_default_dtype())
+        return out
+
+    def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
+        a, b = self.inputs
+        ga = grad / b if self.needs_input_grad[0] else None
+        gb = -grad * a / (b * b) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+
+
+def divide(a: Any, b: Any) -> Array:
+    """Elementwise true division ``a / b``.
+
+    Division by zero gives ``inf`` or ``nan`` silently, as in PyTorch.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.divide(npg.array([1.0, 0.0]), 0.0)
+    Array([inf, nan])
+    """
+    return Div.apply(a, b)
+
+
+class Neg(Function):
+    """``-a``."""
+
+    save_inputs = False
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return -a
+
+    def backward(self, grad: Array) -> Array:
+        return -grad
+
+
+
+
+def negative(a: Any) -> Array:
+    """Elementwise ``-a``.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.negative(npg.array([1.0, -2.0]))
+    Array([-1.,  2.])
+    """
+    return Neg.apply(a)
+
+
+class Pow(Function):
+    """``a ** b``; both arguments are differentiable.
+
+    Conventions (PyTorch's): the derivative w.r.t. the base is 0 wherever the
+    exponent is 0 (also at base 0), and the derivative w.r.t. the exponent is
+    0 at base 0 and nan for a negative base.
+    """
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.dtype.kind in "iu" and b.dtype.kind in "iu" and np.any(b < 0):
+            raise ValueError("Integers to negative integer powers are not allowed")
+        with np.errstate(**_quiet):
+            return a**b
+
+    def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
+        from numpygrad.ops.elementwise import log, where
+
+        a, b = self.inputs
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            if b.ndim == 0 and not b.requires_grad:
+                e = b.data.item()
+                ga = grad * (e * a ** (e - 1)) if e != 0 else grad * 0
+            else:
+                ga = grad * where(b == 0, 0, b * a ** (b - 1))
+        if self.needs_input_grad[1]:
+            out = a**b
+            gb = grad * where(a == 0, 0, out * log(where(a == 0, 1, a)))
+        return ga, gb
+
+
+
+
+def power(a: Any, b: Any) -> Array:
+    """Elementwise ``a ** b``; both the base and the exponent are differentiable.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> x = npg.array([1.0, 2.0, 3.0], requires_grad=True)
+    >>> (x ** 2).sum().backward()
+    >>> x.grad
+    Array([2., 4., 6.])
+    """
+    return Pow.apply(a, b)
+
+
+class Cast(Function):
+    """Convert to another dtype; the gradient is cast back to the input's dtype."""
+
+    save_inputs = False
+
+    def __init__(self, dtype: Any) -> None:
+        self.dtype = np.dtype(dtype)
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return a.astype(self.dtype)
+
+    def backward(self, grad: Array) -> Array:
+        # The engine casts the gradient to the input's dtype.
+        return grad
+
+
+def cast(a: Any, dtype: Any) -> Array:
+    """Cast to ``dtype``, differentiably between floating dtypes.
+
+    Unlike :meth:`Array.astype` (which never carries a gradient, as the
+    numpygrad documents promise), this keeps the graph, like ``Tensor.to``.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> x = npg.array([1.5], requires_grad=True)
+    >>> y = npg.cast(x, "float64")
+    >>> y.dtype, y.requires_grad
+    (dtype('float64'), True)
+    """
+    if isinstance(a, Array) and a.data.dtype == np.dtype(dtype):
+        return a
+    return Cast.apply(a, dtype=dtype)
+
+
+class Copy(Function):
+    """A differentiable copy (PyTorch's ``clone``)."""
+
+    save_inputs = False
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return a.copy()
+
+    def backward(self, grad: Array) -> Array:
+        return grad
+
+
+def positive_copy(a: Any) -> Array:
+    """Return a differentiable copy of ``a`` with its own memory.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> x = npg.array([1.0], requires_grad=True)
+    >>> npg.copy(x).grad_fn
+    <Copy>
+    """
+    return Copy.apply(a)

@@ -1,0 +1,282 @@
+"""Shape operations: reshape, transpose, swapaxes, broadcast_to, expand_dims, squeeze.
+
+Results are views of the input where NumPy can make one; views share the
+input's version counter, so an in-place change through a view is detected.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from numpygrad._array import Array
+from numpygrad.autograd.function import Function
+
+__all__ = ["reshape", "view", "transpose", "permute", "swapaxes", "broadcast_to", "expand",
+           "expand_dims", "unsqueeze", "squeeze"]
+
+
+def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
+    """Accept ``f(2, 3)`` and ``f((2, 3))``, like NumPy methods and PyTorch."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+class Reshape(Function):
+    """Reshape (a view when possible); backward reshapes the gradient back."""
+
+    save_inputs = False
+    is_view = True
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        shape = self.shape
+        if shape.count(-1) > 1:
+            raise ValueError(f"only one dimension can be inferred, got shape {list(shape)}")
+        known = int(np.prod([s for s in shape if s != -1]))
+        if any(s < -1 for s in shape) or (
+            -1 not in shape and known != x.size
+        ) or (-1 in shape and (known == 0 or x.size % known)):
+            raise ValueError(f"shape {list(shape)} is invalid for input of size {x.size}")
+        return x.reshape(shape)
+
+    def backward(self, grad: Array) -> Array:
+        return reshape(grad, self.inputs[0].shape)
+
+
+def reshape(x: Any, *shape: Any) -> Array:
+    """Give ``x`` a new shape with the same number of elements.
+
+    Parameters
+    ----------
+    x : Array
+        The input.
+    *shape : int or tuple of int
+        The new shape, as varargs or one tuple; one entry may be -1.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.reshape(npg.arange(6), (2, 3))
+    Array([[0, 1, 2],
+           [3, 4, 5]])
+    >>> npg.arange(4).reshape(1, 4)
+    Array([[0, 1, 2, 3]])
+    """
+    shape_t = _shape_arg(shape)
+    if isinstance(x, Array) and x.data.shape == shape_t:
+        return x if x.grad_fn is None and not x.requires_grad else Reshape.apply(x, shape=shape_t)
+    return Reshape.apply(x, shape=shape_t)
+
+
+def view(x: Any, *shape: Any) -> Array:
+    """Like :func:`reshape` but refuses to copy: the result must be a view.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.view(npg.zeros((2, 3)), -1).shape
+    (6,)
+    """
+    out = reshape(x, *shape)
+    base = x.data if isinstance(x, Array) else x
+    if out.data.size and not np.shares_memory(out.data, base):
+        raise ValueError(
+            f"view size is not compatible with input array's size and stride (shape "
+            f"{np.shape(base)} to {_shape_arg(shape)}); use .reshape(...) instead"
+        )
+    return out
+
+
+class Transpose(Function):
+    """Permute axes (a view); backward applies the inverse permutation."""
+
+    save_inputs = False
+    is_view = True
+
+    def __init__(self, axes: tuple[int, ...] | None) -> None:
+        self.axes = axes
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        axes = self.axes
+        if axes is not None:
+            if len(axes) != x.ndim:
+                raise ValueError(
+                    f"permute: number of axes {len(axes)} doesn't match the array's "
+                    f"{x.ndim} dimensions"
+                )
+            norm = [a + x.ndim if a < 0 else a for a in axes]
+            if len(set(norm)) != len(norm):
+                raise ValueError(f"permute(): duplicate dims are not allowed, got {axes}")
+        return np.transpose(x, axes)
+
+    def backward(self, grad: Array) -> Array:
+        if self.axes is None:
+            return transpose(grad)
+        ndim = len(self.axes)
+        inverse = tuple(np.argsort([a % ndim for a in self.axes]))
+        return transpose(grad, inverse)
+
+
+def transpose(x: Any, *axes: Any) -> Array:
+    """Permute the axes of ``x``; with no axes, reverse them (NumPy).
+
+    PyTorch's two-axis form ``transpose(x, 0, 1)`` swaps those two axes when
+    ``x`` has more than two dimensions... and NumPy's permutation form
+    ``transpose(x, (1, 0, 2))`` is accepted too.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.transpose(npg.zeros((2, 3, 4))).shape
+    (4, 3, 2)
+    >>> npg.transpose(npg.zeros((2, 3, 4)), (1, 0, 2)).shape
+    (3, 2, 4)
+    >>> npg.transpose(npg.zeros((2, 3, 4)), 0, 2).shape
+    (4, 3, 2)
+    """
+    if len(axes) == 0 or (len(axes) == 1 and axes[0] is None):
+        return Transpose.apply(x, axes=None)
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        return Transpose.apply(x, axes=tuple(int(a) for a in axes[0]))
+    ndim = x.ndim if isinstance(x, Array) else np.ndim(x)
+    if len(axes) == 2 and ndim != 2:
+        return swapaxes(x, axes[0], axes[1])
+    return Transpose.apply(x, axes=tuple(int(a) for a in axes))
+
+
+def permute(x: Any, *dims: Any) -> Array:
+    """Permute axes (PyTorch's name): ``permute(x, 2, 0, 1)`` or with a tuple.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.permute(npg.zeros((2, 3, 4)), 2, 0, 1).shape
+    (4, 2, 3)
+    """
+    dims_t = _shape_arg(dims)
+    return Transpose.apply(x, axes=dims_t)
+
+
+def swapaxes(x: Any, axis1: int, axis2: int) -> Array:
+    """Interchange two axes.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.swapaxes(npg.zeros((2, 3, 4)), 0, -1).shape
+    (4, 3, 2)
+    """
+    ndim = x.ndim if isinstance(x, Array) else np.ndim(x)
+    for a in (axis1, axis2):
+        if not -ndim <= a < max(ndim, 1):
+            raise np.exceptions.AxisError(a, ndim)
+    perm = list(range(ndim))
+    perm[axis1], perm[axis2] = perm[axis2], perm[axis1]
+    return Transpose.apply(x, axes=tuple(perm))
+
+
+class BroadcastTo(Function):
+    """Broadcast to a shape (a read-only view); the engine sums the gradient back."""
+
+    save_inputs = False
+    is_view = True
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        try:
+            return np.broadcast_to(x, self.shape)
+        except ValueError:
+            raise ValueError(
+                f"cannot broadcast an array of shape {x.shape} to shape {self.shape}"
+            ) from None
+
+    def backward(self, grad: Array) -> Array:
+        return grad
+
+
+def broadcast_to(x: Any, *shape: Any) -> Array:
+    """Broadcast ``x`` to ``shape`` (NumPy); the result is a read-only view.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.broadcast_to(npg.array([1.0, 2.0]), (2, 2))
+    Array([[1., 2.],
+           [1., 2.]])
+    """
+    return BroadcastTo.apply(x, shape=_shape_arg(shape))
+
+
+def expand(x: Any, *shape: Any) -> Array:
+    """PyTorch's ``expand``: like :func:`broadcast_to`, -1 keeps a dimension.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.expand(npg.zeros((3, 1)), -1, 4).shape
+    (3, 4)
+    """
+    target = list(_shape_arg(shape))
+    xs = x.shape if isinstance(x, Array) else np.shape(x)
+    offset = len(target) - len(xs)
+    for i, s in enumerate(target):
+        if s == -1:
+            if i < offset:
+                raise ValueError("expand: -1 is not allowed in a new leading dimension")
+            target[i] = xs[i - offset]
+    return BroadcastTo.apply(x, shape=tuple(target))
+
+
+def expand_dims(x: Any, axis: int | tuple[int, ...]) -> Array:
+    """Insert a new axis of length 1 at ``axis``.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.expand_dims(npg.zeros(3), 0).shape
+    (1, 3)
+    """
+    xs = x.shape if isinstance(x, Array) else np.shape(x)
+    return reshape(x, np.expand_dims(np.broadcast_to(np.False_, xs), axis).shape)
+
+
+def unsqueeze(x: Any, dim: int) -> Array:
+    """PyTorch's name for :func:`expand_dims`.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.unsqueeze(npg.zeros(3), -1).shape
+    (3, 1)
+    """
+    return expand_dims(x, dim)
+
+
+def squeeze(x: Any, axis: int | tuple[int, ...] | None = None, *, dim: Any = None) -> Array:
+    """Remove axes of length 1 (all of them, or those in ``axis``/``dim``).
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.squeeze(npg.zeros((1, 3, 1))).shape
+    (3,)
+    >>> npg.squeeze(npg.zeros((1, 3, 1)), axis=0).shape
+    (3, 1)
+    """
+    if dim is not None:
+        axis = dim
+    xs = x.shape if isinstance(x, Array) else np.shape(x)
+    try:
+        target = np.squeeze(np.broadcast_to(np.False_, xs), axis).shape
+    except ValueError:
+        raise ValueError(
+            f"cannot squeeze axis {axis} of an array of shape {xs}: its length is not 1"
+        ) from None
+    return reshape(x, target)
