@@ -193,6 +193,8 @@ def test_requires_grad_flag():
     x = npr.randn(3, requires_grad=True)
     assert x.requires_grad and x.is_leaf
     assert not npr.rand(3).requires_grad
+    with pytest.raises(TypeError, match="floating point"):
+        npr.randint(0, 5, (2,), requires_grad=True)
 
 
 def test_rand_and_uniform_ranges():
@@ -297,6 +299,10 @@ def test_std_and_probability_validation():
         npr.normal(0.0, -1.0, 3)
     with pytest.raises(ValueError, match="nan"):
         npr.normal(0.0, float("nan"), 3)
+    with pytest.raises(ValueError, match="inf"):
+        npr.normal(0.0, np.array([1.0, np.inf]))
+    with pytest.raises(ValueError, match="finite bounds"):
+        npr.uniform(-np.inf, np.inf, 3)
     with pytest.raises(ValueError, match="p=1.5"):
         npr.bernoulli(1.5, 3)
     with pytest.raises(ValueError, match="p=-0.1"):
@@ -317,6 +323,16 @@ def test_choice_validation():
         npr.choice(0)
     with pytest.raises(ValueError, match="1-D"):
         npr.choice(np.zeros((2, 2)))
+
+
+def test_parameters_must_broadcast_to_size():
+    with pytest.raises(ValueError, match=r"shape \(2, 1\) cannot broadcast to size \(3,\)"):
+        npr.bernoulli(np.full((2, 1), 0.5), (3,))
+    with pytest.raises(ValueError, match=r"shape \(4,\) cannot broadcast to size \(3,\)"):
+        npr.normal(np.zeros(4), 1.0, (3,))
+    with pytest.raises(ValueError, match="cannot broadcast"):
+        npr.uniform(np.zeros((2, 3)), 1.0, (3,))
+    assert npr.normal(np.zeros((1, 3)), np.ones(3), (2, 3)).shape == (2, 3)
 
 
 def test_dtype_validation():

@@ -40,10 +40,6 @@ class CountingTensorDataset(TensorDataset):
         return super().get_batch(indices)
 
 
-def labels(loader):
-    return [yb.tolist() for _, yb in loader]
-
-
 # ------------------------------------------------------------------ batching
 
 
@@ -175,20 +171,22 @@ def test_each_iter_is_independent_fresh_pass():
     assert next(it1)[0].tolist() == [2, 3]
 
 
+class IterOnlySampler:
+    """A re-iterable sampler without __len__."""
+
+    def __iter__(self):
+        return iter([1, 2])
+
+
 def test_sampler_gives_order_and_excludes_shuffle():
     ds = TensorDataset(np.arange(10))
     loader = DataLoader(ds, batch_size=2, sampler=[9, 7, 5])
     assert [b[0].tolist() for b in loader] == [[9, 7], [5]] and len(loader) == 2
     with pytest.raises(ValueError, match="mutually exclusive with shuffle"):
         DataLoader(ds, sampler=[0], shuffle=True)
-    no_len = DataLoader(ds, batch_size=2, sampler=iter_sampler())
+    no_len = DataLoader(ds, batch_size=2, sampler=IterOnlySampler())
     with pytest.raises(TypeError, match="sampler with __len__"):
         len(no_len)
-
-
-class iter_sampler:  # noqa: N801 - re-iterable sampler without __len__
-    def __iter__(self):
-        return iter([1, 2])
 
 
 # ------------------------------------------------------------------ arguments
