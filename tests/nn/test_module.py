@@ -169,9 +169,9 @@ def test_assign_plain_array_to_parameter_slot_raises():
 
 def test_other_registration_errors():
     m = Module()
-    with pytest.raises(TypeError, match="Parameter or None required"):
+    with pytest.raises(TypeError, match="Parameter or None expected"):
         m.register_parameter("w", npg.zeros(1))
-    with pytest.raises(TypeError, match="Array or None required"):
+    with pytest.raises(TypeError, match="as buffer 'b' \\(Array or None expected"):
         m.register_buffer("b", np.zeros(1))
     with pytest.raises(TypeError, match="is not a Module subclass"):
         m.add_module("c", 3)

@@ -1,0 +1,247 @@
+"""Container modules: Sequential, ModuleList and ModuleDict.
+
+Members are registered as children under string keys (``'0'``, ``'1'``, ... or the dict keys),
+so their parameters are named ``0.weight`` or ``encoder.weight`` exactly as in PyTorch.
+Removing or inserting an item renumbers the integer keys, keeping them contiguous.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from numpygrad.nn.module import Module
+
+__all__ = ["ModuleDict", "ModuleList", "Sequential"]
+
+
+class _IndexedModules(Module):
+    """Shared machinery for containers whose children are keyed ``'0'``, ``'1'``, ...."""
+
+    def _index(self, idx: Any) -> int:
+        n = len(self._modules)
+        try:
+            i = operator.index(idx)
+        except TypeError:
+            raise TypeError(
+                f"{type(self).__name__} indices must be integers or slices, "
+                f"not {type(idx).__name__}"
+            ) from None
+        if not -n <= i < n:
+            raise IndexError(f"index {i} is out of range for {type(self).__name__} of length {n}")
+        return i % n
+
+    def _reset(self, items: Iterable[tuple[str, Module]]) -> None:
+        """Replace all children by ``items`` (keeps ``__dict__`` in the same order)."""
+        items = list(items)
+        for key in list(self._modules):
+            del self._modules[key]
+            self.__dict__.pop(key, None)
+        for key, module in items:
+            self.register_module(key, module)
+
+    def _renumber(self, modules: Iterable[Module]) -> None:
+        self._reset((str(i), m) for i, m in enumerate(list(modules)))
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, idx: int | slice) -> Any:
+        if isinstance(idx, slice):  # each subclass defines _slice: what a slice returns
+            return self._slice(list(self._modules.items())[idx])
+        return list(self._modules.values())[self._index(idx)]
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        key = list(self._modules)[self._index(idx)]
+        self.register_module(key, module)
+
+    def __delitem__(self, idx: int | slice) -> None:
+        values = list(self._modules.values())
+        if isinstance(idx, slice):
+            del values[idx]
+        else:
+            del values[self._index(idx)]
+        self._renumber(values)
+
+    def append(self, module: Module) -> _IndexedModules:
+        """Add ``module`` at the end; returns self."""
+        self.register_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> _IndexedModules:
+        """Append every module of ``modules``; returns self."""
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        """Insert ``module`` before position ``index`` (list semantics)."""
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        values = list(self._modules.values())
+        values.insert(index, module)
+        self._renumber(values)
+
+    def pop(self, index: int = -1) -> Module:
+        """Remove and return the module at ``index``."""
+        module = self[index]
+        del self[index]
+        return module
+
+
+class Sequential(_IndexedModules):
+    """Chain modules: the output of each is the input of the next.
+
+    Parameters
+    ----------
+    *args : Module, or a single dict / OrderedDict of name -> Module
+        The modules in call order. Positional modules are named ``'0'``, ``'1'``, ...
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad import nn
+    >>> class AddOne(nn.Module):
+    ...     def forward(self, x):
+    ...         return x + 1
+    >>> net = nn.Sequential(AddOne(), AddOne())
+    >>> net(npg.zeros(2)).tolist()
+    [2.0, 2.0]
+    >>> len(net), type(net[:1]).__name__
+    (2, 'Sequential')
+    """
+
+    def __init__(self, *args: Module | Mapping[str, Module]) -> None:
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], Mapping):
+            for key, module in args[0].items():
+                self.register_module(key, module)
+        else:
+            for i, module in enumerate(args):
+                self.register_module(str(i), module)
+
+    def _slice(self, items: list[tuple[str, Module]]) -> Sequential:
+        return Sequential(OrderedDict(items))
+
+    def forward(self, input: Any) -> Any:
+        """Run each module in turn on ``input``."""
+        for module in self._modules.values():
+            input = module(input)
+        return input
+
+
+class ModuleList(_IndexedModules):
+    """Hold submodules in a list, registering each so its parameters are found.
+
+    Parameters
+    ----------
+    modules : iterable of Module, optional
+
+    Examples
+    --------
+    >>> from numpygrad import nn
+    >>> layers = nn.ModuleList([nn.Sequential(), nn.Sequential()])
+    >>> layers.append(nn.Sequential())
+    ModuleList(
+      (0): Sequential()
+      (1): Sequential()
+      (2): Sequential()
+    )
+    >>> len(layers)
+    3
+    """
+
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def _slice(self, items: list[tuple[str, Module]]) -> ModuleList:
+        return ModuleList(m for _, m in items)
+
+    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
+        return self.extend(modules)
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        return ModuleList([*self, *other])
+
+
+class ModuleDict(Module):
+    """Hold submodules in an ordered dict, registering each under its key.
+
+    Parameters
+    ----------
+    modules : mapping or iterable of (str, Module) pairs, optional
+
+    Examples
+    --------
+    >>> from numpygrad import nn
+    >>> heads = nn.ModuleDict({"cls": nn.Sequential(), "box": nn.Sequential()})
+    >>> list(heads.keys()), "cls" in heads
+    (['cls', 'box'], True)
+    """
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None
+                 ) -> None:
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self.register_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self._modules:
+            raise KeyError(key)
+        delattr(self, key)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._modules
+
+    def keys(self) -> Iterable[str]:
+        """The keys, in insertion order."""
+        return self._modules.keys()
+
+    def values(self) -> Iterable[Module]:
+        """The modules, in insertion order."""
+        return self._modules.values()
+
+    def items(self) -> Iterable[tuple[str, Module]]:
+        """The ``(key, module)`` pairs, in insertion order."""
+        return self._modules.items()
+
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+        """Add or replace entries from a mapping or an iterable of ``(key, module)`` pairs."""
+        pairs = modules.items() if isinstance(modules, Mapping) else modules
+        for j, pair in enumerate(pairs):
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise ValueError(
+                    f"ModuleDict update sequence element #{j} should be a (key, module) pair, "
+                    f"got {pair!r}"
+                )
+            self[pair[0]] = pair[1]
+
+    def pop(self, key: str) -> Module:
+        """Remove ``key`` and return its module."""
+        module = self[key]
+        del self[key]
+        return module
+
+    def clear(self) -> None:
+        """Remove every entry."""
+        for key in list(self._modules):
+            del self[key]

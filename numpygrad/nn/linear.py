@@ -1,0 +1,230 @@
+"""Linear layers: the fused affine op ``x @ W.T + b``, ``Linear``, ``Identity`` and ``MLP``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from numpygrad._array import Array
+from numpygrad._dtype import get_default_dtype
+from numpygrad.autograd.function import Function
+from numpygrad.nn import init
+from numpygrad.nn.module import Module, Parameter
+
+__all__ = ["linear", "Linear", "Identity", "MLP"]
+
+
+class Affine(Function):
+    """``x @ weight.T + bias`` in one node (PyTorch's ``F.linear``).
+
+    One node instead of three (transpose, matmul, add) keeps the training
+    step's Python overhead small; the bias is added in place into the product,
+    which this op allocated itself.
+    """
+
+    def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+        if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
+            rows = int(np.prod(x.shape[:-1])) if x.ndim else 1
+            raise ValueError(
+                f"linear: shapes cannot be multiplied ({rows}x{x.shape[-1] if x.ndim else 0} "
+                f"and {w.shape[1] if w.ndim == 2 else w.shape}x{w.shape[0]}): input has shape "
+                f"{x.shape}, weight has shape {w.shape}"
+            )
+        out = np.matmul(x, w.T)
+        if b is not None:
+            if b.shape != (w.shape[0],):
+                raise ValueError(f"linear: bias of shape {b.shape} does not match weight "
+                                 f"{w.shape}")
+            out += b
+        return out
+
+    def backward(self, grad: Array) -> tuple[Array | None, ...]:
+        from numpygrad.ops.linalg import matmul
+        from numpygrad.ops.shape import reshape
+
+        x, w = self.inputs[0], self.inputs[1]
+        need = self.needs_input_grad
+        gx = matmul(grad, w) if need[0] else None
+        gw = None
+        if need[1]:
+            g2 = grad if grad.ndim == 2 else reshape(grad, (-1, w.shape[0]))
+            x2 = x if x.ndim == 2 else reshape(x, (-1, w.shape[1]))
+            gw = matmul(g2.T, x2)
+        if len(self.inputs) == 2:
+            return gx, gw
+        gb = None
+        if need[2]:
+            gb = grad.sum(axis=tuple(range(grad.ndim - 1))) if grad.ndim > 1 else grad
+        return gx, gw, gb
+
+
+def linear(x: Any, weight: Any, bias: Any = None) -> Array:
+    """Apply the affine map ``x @ weight.T + bias`` (weight of shape ``(out, in)``).
+
+    Parameters
+    ----------
+    x : Array
+        Input of shape ``(..., in_features)``.
+    weight : Array
+        Shape ``(out_features, in_features)``, as in PyTorch.
+    bias : Array, optional
+        Shape ``(out_features,)``.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> import numpygrad.nn.functional as F
+    >>> F.linear(npg.ones((2, 3)), npg.ones((4, 3)), npg.zeros(4)).shape
+    (2, 4)
+    """
+    if bias is None:
+        return Affine.apply(x, weight)
+    return Affine.apply(x, weight, bias)
+
+
+def _check_features(**sizes: int) -> None:
+    for name, n in sizes.items():
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"{name} must be a non-negative integer, got {n!r}")
+
+
+class Linear(Module):
+    """Fully connected layer ``y = x @ W.T + b``.
+
+    The weight has shape ``(out_features, in_features)`` and, like the bias,
+    is initialised from ``U(-1/sqrt(in_features), 1/sqrt(in_features))`` as in
+    PyTorch.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        Sizes of each input and output sample.
+    bias : bool
+        Whether to learn an additive bias.
+    dtype : dtype, optional
+        Parameter dtype (the default float dtype otherwise).
+    generator : numpygrad.random.Generator, optional
+        Source of randomness for the initialisation.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad import nn
+    >>> layer = nn.Linear(3, 2)
+    >>> layer.weight.shape, layer.bias.shape
+    ((2, 3), (2,))
+    >>> layer(npg.ones((5, 3))).shape
+    (5, 2)
+    >>> nn.Linear(3, 2, bias=False).bias is None
+    True
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 dtype: Any = None, generator: Any = None) -> None:
+        super().__init__()
+        _check_features(in_features=in_features, out_features=out_features)
+        self.in_features = in_features
+        self.out_features = out_features
+        dt = np.dtype(dtype) if dtype is not None else get_default_dtype()
+        self.weight = Parameter(np.empty((out_features, in_features), dtype=dt))
+        self.bias = Parameter(np.empty((out_features,), dtype=dt)) if bias else None
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator: Any = None) -> None:
+        """Re-initialise weight and bias as PyTorch does."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
+            init.uniform_(self.bias, -bound, bound, generator=generator)
+
+    def forward(self, x: Array) -> Array:
+        if self.bias is None:
+            return Affine.apply(x, self.weight)
+        return Affine.apply(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class Identity(Module):
+    """Return the input unchanged (a placeholder layer).
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad import nn
+    >>> x = npg.ones(2)
+    >>> nn.Identity()(x) is x
+    True
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, x: Any) -> Any:
+        return x
+
+
+class MLP(Module):
+    """A multilayer perceptron: ``Linear`` layers with an activation between them.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Layer widths from input to output, e.g. ``(784, 256, 128, 10)``.
+    activation : callable or Module class, optional
+        Applied after every layer but the last (default ``nn.ReLU``).
+    bias : bool
+        Whether the layers have biases.
+    dtype, generator
+        Passed to each :class:`Linear`.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad import nn
+    >>> mlp = nn.MLP([4, 8, 3])
+    >>> mlp(npg.ones((2, 4))).shape
+    (2, 3)
+    >>> [name for name, _ in mlp.named_parameters()]
+    ['layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias']
+    """
+
+    def __init__(self, sizes: Sequence[int], activation: Callable[..., Any] | None = None,
+                 bias: bool = True, dtype: Any = None, generator: Any = None) -> None:
+        super().__init__()
+        from numpygrad.nn.activation import ReLU
+        from numpygrad.nn.containers import Sequential
+
+        sizes = list(sizes)
+        if len(sizes) < 2:
+            raise ValueError(f"MLP needs at least an input and an output size, got {sizes}")
+        act = ReLU if activation is None else activation
+        layers: list[Module] = []
+        for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(Linear(a, b, bias=bias, dtype=dtype, generator=generator))
+            if k < len(sizes) - 2:
+                layers.append(act() if isinstance(act, type) else _Lambda(act))
+        self.sizes = tuple(sizes)
+        self.layers = Sequential(*layers)
+
+    def forward(self, x: Array) -> Array:
+        return self.layers(x)
+
+
+class _Lambda(Module):
+    """Wrap a plain function as a module (for ``MLP(activation=F.tanh)``)."""
+
+    def __init__(self, fn: Callable[[Array], Array]) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x: Array) -> Array:
+        return self.fn(x)
+
+    def extra_repr(self) -> str:
+        return getattr(self.fn, "__name__", repr(self.fn))
