@@ -22,17 +22,22 @@ from numpygrad.autograd import (
 
 # Every op module's __all__ is part of the top-level namespace, so adding an op
 # to its module exports it here too.
+from numpygrad.ops.activation import *
 from numpygrad.ops.arithmetic import *
 from numpygrad.ops.arithmetic import positive_copy as copy
 from numpygrad.ops.comparison import *
 from numpygrad.ops.creation import *
 from numpygrad.ops.elementwise import *
 from numpygrad.ops.indexing import *
+from numpygrad.ops.join import *
 from numpygrad.ops.linalg import *
 from numpygrad.ops.reduction import *
 from numpygrad.ops.shape import *
 
-from numpygrad import autograd, functions, testing
+from numpygrad import autograd, functions, linalg, random, testing
+from numpygrad.serialization import load, save
+from numpygrad import nn, optim, data
+from numpygrad.optim.optimize import optimize
 
 float16 = _np.float16
 float32 = _np.float32

@@ -88,6 +88,15 @@ class Array(_ArrayMethods):
     grad_fn : Function or None
         The op node that produced this array; ``None`` for leaves.
 
+    Notes
+    -----
+    NumPy interoperability: ``np.asarray(x)`` gives the data (untracked).
+    NumPy ufuncs called on an Array dispatch to the numpygrad function of the
+    same name, so ``ndarray + x``, ``ndarray < x`` and ``np.exp(x)`` return
+    tracked Arrays. A ufunc numpygrad lacks, a ufunc method
+    (``np.add.reduce``) or extra keywords raise ``TypeError``; ``out=``
+    ndarrays compute on the raw data without a graph (as ``nd += x`` does).
+
     Examples
     --------
     >>> import numpygrad as npg
@@ -101,8 +110,11 @@ class Array(_ArrayMethods):
     (Array([4.]), Array([2.]))
     """
 
+    # ``_base``: the Array whose memory this one views (set by view ops such as
+    # reshape, transpose and basic indexing), so in-place writes through a view
+    # of an array in a graph can be refused instead of corrupting gradients.
     __slots__ = ("data", "_grad", "_requires_grad", "grad_fn", "_vc", "_retains_grad", "_hooks",
-                 "__weakref__")
+                 "_base", "__weakref__")
     # Make NumPy defer to our reflected operators (ndarray + Array -> Array).
     __array_priority__ = 1000
 
@@ -114,6 +126,7 @@ class Array(_ArrayMethods):
         self._vc = [0]
         self._retains_grad = False
         self._hooks = None
+        self._base = None
 
     # -- autograd attributes -----------------------------------------------------------
     @property
@@ -160,7 +173,12 @@ class Array(_ArrayMethods):
         if value is None:
             self._grad = None
             return
-        g = value if isinstance(value, Array) else Array(value, dtype=self.data.dtype)
+        # An ndarray keeps its dtype so a mismatch raises below (casting it
+        # silently hid float64 gradients assigned to float32 parameters).
+        if isinstance(value, np.ndarray):
+            g = Array(value)
+        else:
+            g = value if isinstance(value, Array) else Array(value, dtype=self.data.dtype)
         if g.data.shape != self.data.shape:
             raise ValueError(
                 f"attempting to assign a gradient of shape {g.shape} to an array of shape "
@@ -391,16 +409,46 @@ class Array(_ArrayMethods):
             return self.data.copy()
         return self.data
 
+    # NumPy 2 does not honour __array_priority__ for every ufunc path, and
+    # without this ``np.exp(x)`` silently returned an untracked ndarray.
+    _UFUNC_NAMES = {"absolute": "abs", "true_divide": "divide", "mod": "remainder"}
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        out = kwargs.pop("out", None)
+        if out is not None:
+            # ``nd += x`` / ``np.add(a, x, out=nd)``: the result lands in the
+            # caller's ndarray, so compute on raw data (no graph, like ``.data``).
+            if any(isinstance(o, Array) for o in out):
+                raise TypeError(
+                    f"np.{ufunc.__name__} cannot write into an Array through out=; "
+                    "use the in-place operators (x += y) or write into x.data"
+                )
+            raw = [a.data if isinstance(a, Array) else a for a in inputs]
+            return getattr(ufunc, method)(*raw, out=out, **kwargs)
+        name = Array._UFUNC_NAMES.get(ufunc.__name__, ufunc.__name__)
+        import numpygrad
+
+        fn = getattr(numpygrad, name, None)
+        if method != "__call__" or kwargs or not callable(fn):
+            what = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+            extra = f" with keywords {sorted(kwargs)}" if kwargs else ""
+            raise TypeError(
+                f"{what}{extra} is not supported on numpygrad Arrays; use a numpygrad "
+                "function, or np.asarray(x) for an untracked ndarray"
+            )
+        return fn(*inputs)
+
     def __len__(self) -> int:
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d array")
         return self.data.shape[0]
 
     def __iter__(self) -> Iterator[Array]:
+        # Not a generator itself: ``iter()`` of a 0-d array must raise at once,
+        # not on the first ``next()``.
         if self.data.ndim == 0:
             raise TypeError("iteration over a 0-d array")
-        for i in range(self.data.shape[0]):
-            yield self[i]
+        return (self[i] for i in range(self.data.shape[0]))
 
     def __bool__(self) -> bool:
         if self.data.size != 1:
@@ -463,6 +511,7 @@ class Array(_ArrayMethods):
         new._vc = [0]
         new._retains_grad = False
         new._hooks = None
+        new._base = None
         if hasattr(self, "__dict__"):
             import copy
 
@@ -517,7 +566,26 @@ class Array(_ArrayMethods):
                 "a leaf Array that requires grad is being used in an in-place operation; "
                 "wrap the update in `with numpygrad.no_grad():` or use an out-of-place op"
             )
-        return self._requires_grad or (isinstance(value, Array) and value._requires_grad)
+        record = self._requires_grad or (isinstance(value, Array) and value._requires_grad)
+        base = self._base
+        if base is not None and (record or base._requires_grad):
+            # Writing through a view changes its base behind the base's graph:
+            # the base's gradients would silently be wrong (and a leaf's values
+            # would change), so refuse it like PyTorch does for leaves.
+            root = base
+            while root._base is not None:
+                root = root._base
+            if root._requires_grad and root.grad_fn is None:
+                raise RuntimeError(
+                    "a view of a leaf Array that requires grad is being used in an in-place "
+                    "operation; wrap the update in `with numpygrad.no_grad():`"
+                )
+            raise RuntimeError(
+                f"an in-place operation on a view (output of {type(self.grad_fn).__name__}) "
+                "of an array in an autograd graph is not supported; use an out-of-place op "
+                "(for example numpygrad.setitem) instead"
+            )
+        return record
 
     def _become(self, new: Array) -> Array:
         """Take over ``new``'s value and graph position (an in-place op with history)."""
@@ -526,12 +594,35 @@ class Array(_ArrayMethods):
                 f"output with shape {self.data.shape} doesn't match the broadcast shape "
                 f"{new.data.shape}"
             )
+        node = new.grad_fn
+        old_fn = self.grad_fn
+        ghost = None
+        if node is not None:
+            # ``ghost`` stands for the value *before* this write in the graph: the
+            # new node's input and the old producer's output. Without it the new
+            # node saw its own input overwritten (``y *= 3`` raised a version
+            # error) and the old producer delivered gradients to ``self`` too
+            # (retain_grad counted twice). It copies the data only when some
+            # backward reads the old values.
+            reads_old = (node.save_inputs and any(x is self for x in node.inputs)) or (
+                old_fn is not None and old_fn.save_output
+            )
+            if reads_old:
+                ghost = _wrap(self.data.copy())
+                ghost._vc = [self._vc[0]]
+            else:
+                ghost = _wrap(self.data)
+                ghost._vc = self._vc
         np.copyto(self.data, new.data, casting="same_kind")
         self._vc[0] += 1
-        node = new.grad_fn
         if node is not None:
             import weakref
 
+            ghost.grad_fn = old_fn
+            ghost._requires_grad = self._requires_grad
+            node.inputs = tuple(ghost if x is self else x for x in node.inputs)
+            if old_fn is not None:
+                old_fn.outputs = [weakref.ref(ghost)]
             node.outputs = [weakref.ref(self)]
             self.grad_fn = node
             self._requires_grad = True
@@ -576,7 +667,10 @@ class Array(_ArrayMethods):
 
     def fill_(self, value: Any) -> Array:
         """Fill with ``value`` in place (version bumped) and return ``self``."""
-        self._check_inplace()
+        if self._check_inplace(value):
+            # Recorded like ``self[...] = value``: filling an array in a graph
+            # without a node left its old grad_fn in charge (wrong gradients).
+            return self._become(_idx.setitem(self, Ellipsis, value))
         self.data.fill(value.item() if isinstance(value, Array) else value)
         self._vc[0] += 1
         return self
@@ -643,7 +737,10 @@ class Array(_ArrayMethods):
         return self
 
     def __abs__(self) -> Array:
-        return _ew.abs(self)
+        # abs lives in ops.elementwise (``_ew`` here is ops.arithmetic).
+        from numpygrad.ops.elementwise import abs as _abs
+
+        return _abs(self)
 
     def __floordiv__(self, other: Any) -> Array:
         return _cmp.floor_divide(self, other)
@@ -720,6 +817,7 @@ def _wrap(data: np.ndarray) -> Array:
     out._vc = [0]
     out._retains_grad = False
     out._hooks = None
+    out._base = None
     return out
 
 

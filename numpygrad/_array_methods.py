@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from numpygrad.ops import activation as _act
 from numpygrad.ops import arithmetic as _ar
 from numpygrad.ops import comparison as _cmp
 from numpygrad.ops import elementwise as _ew
@@ -40,7 +41,8 @@ _METHODS = {
     "maximum": (_ew, "maximum"), "minimum": (_ew, "minimum"), "pow": (_ar, "power"),
     "add": (_ar, "add"), "sub": (_ar, "subtract"), "mul": (_ar, "multiply"),
     "div": (_ar, "divide"), "neg": (_ar, "negative"),
-    "softmax": (_ew, "softmax"), "log_softmax": (_ew, "log_softmax"),
+    "softmax": (_act, "softmax"), "log_softmax": (_act, "log_softmax"),
+    "logaddexp": (_ew, "logaddexp"),
     # reductions
     "sum": (_red, "sum"), "mean": (_red, "mean"), "var": (_red, "var"), "std": (_red, "std"),
     "prod": (_red, "prod"), "max": (_red, "max"), "min": (_red, "min"),

@@ -61,26 +61,35 @@ def _topological_order(roots: Sequence[Function]) -> list[Function]:
     return order
 
 
-def _sum_to_shape(g: Array, shape: tuple[int, ...], node: Function, index: int) -> Array:
-    """Sum a gradient over the axes along which its input was broadcast."""
+def _sum_to_shape(
+    g: Array, shape: tuple[int, ...], out_shape: tuple[int, ...], node: Function, index: int
+) -> Array:
+    """Sum a gradient over the axes along which its input was broadcast.
+
+    Only axes that exist in the op's output (``out_shape``, right-aligned) may
+    be summed away: a gradient with dimensions the output does not have, or
+    merely the right number of elements, comes from a wrong backward and is
+    refused instead of being summed or reshaped silently (pytorch#65244).
+    """
     gshape = g.data.shape
     if gshape == shape:
         return g
     nlead = len(gshape) - len(shape)
-    if nlead >= 0:
-        axes = list(range(nlead))
+    off = len(out_shape) - len(gshape)
+    if nlead >= 0 and off >= 0:
+        axes = []
         ok = True
-        for k, n in enumerate(shape):
-            m = gshape[nlead + k]
-            if n == 1 and m != 1:
-                axes.append(nlead + k)
-            elif n != m:
+        for i, m in enumerate(gshape):
+            n = shape[i - nlead] if i >= nlead else None
+            if n == m:
+                continue
+            if (n is None or n == 1) and out_shape[off + i] == m:
+                axes.append(i)
+            else:
                 ok = False
                 break
         if ok:
-            return g.sum(axis=tuple(axes), keepdims=False).reshape(shape) if axes else g
-    if g.data.size == int(np.prod(shape)):
-        return g.reshape(shape)
+            return g.sum(axis=tuple(axes), keepdims=False).reshape(shape)
     raise RuntimeError(
         f"Function {type(node).__name__} returned an invalid gradient at index {index} - "
         f"got shape {gshape} but expected shape compatible with {shape}"
@@ -171,16 +180,22 @@ def _run(
                 f"(expected {len(node.inputs)}, got {len(grads)})"
             )
         seen: list[int] = []
+        # ``g`` can be handed on by ownership to one input only: Add returns
+        # the same gradient for both inputs, and two leaves must not share it.
+        g_transferable = g_owned
         for k, gi in enumerate(grads):
             if gi is None or not node.needs_input_grad[k]:
                 continue
             x = node.inputs[k]
             if type(gi) is not Array:
                 gi = gi if isinstance(gi, Array) else asarray(gi)
-            gi_owned = gi is not g and gi.data.base is None and id(gi.data) not in seen
+            # may_share_memory, not identity: a backward may return a new Array
+            # wrapping the very buffer of ``g`` (``grad.detach()``).
+            gi_owned = (gi.data.base is None and id(gi.data) not in seen
+                        and not np.may_share_memory(gi.data, g.data))
             seen.append(id(gi.data))
             if gi.data.shape != x.data.shape:
-                gi = _sum_to_shape(gi, x.data.shape, node, k)
+                gi = _sum_to_shape(gi, x.data.shape, g.data.shape, node, k)
                 gi_owned = gi_owned or gi.data.base is None
             if gi.data.dtype != x.data.dtype:
                 gi = gi.astype(x.data.dtype) if not create_graph else _cast(gi, x.data.dtype)
@@ -189,7 +204,9 @@ def _run(
             prev = pending.get(key)
             if prev is None:
                 pending[key] = gi
-                owned[key] = gi_owned or (g_owned and gi is g)
+                if not gi_owned and gi is g and g_transferable:
+                    gi_owned, g_transferable = True, False
+                owned[key] = gi_owned
             else:
                 pending[key] = prev + gi
                 owned[key] = True
@@ -224,13 +241,21 @@ def _store_grad(arr: Array, g: Array, g_owned: bool, create_graph: bool) -> None
     """Accumulate ``g`` into ``arr.grad`` without aliasing memory we do not own."""
     if arr._grad is None:
         if create_graph:
-            arr._grad = g
+            # Keep the graph but never share memory with the caller's gradient
+            # or another array's .grad (Add hands the same gradient to both).
+            arr._grad = g if g_owned else _copy(g)
         elif g_owned and g.grad_fn is None and g.data.flags.writeable:
             arr._grad = g
         else:
             arr._grad = _wrap(np.array(g.data, copy=True))
     else:
         arr._grad = arr._grad + g
+
+
+def _copy(g: Array) -> Array:
+    from numpygrad.ops.arithmetic import positive_copy
+
+    return positive_copy(g)
 
 
 def _cast(g: Array, dtype: np.dtype) -> Array:
@@ -366,7 +391,7 @@ def grad(
     >>> y = x ** 3
     >>> (dy,) = npg.grad(y, x, create_graph=True)
     >>> dy
-    Array(27., requires_grad=True, grad_fn=<Mul>)
+    Array(27., grad_fn=<Mul>)
     >>> (d2y,) = npg.grad(dy, x)
     >>> d2y
     Array(18.)

@@ -59,7 +59,7 @@ class Function:
     >>> y = Cube.apply(x)
     >>> y.backward()
     >>> x.grad
-    Array(12., dtype=float32)
+    Array(12.)
 
     Calling an instance records that very object as the node (PyGrad style):
 
@@ -108,7 +108,7 @@ class Function:
         >>> import numpygrad as npg
         >>> from numpygrad.ops.elementwise import Exp
         >>> Exp.apply(npg.array(0.0))
-        Array(1., dtype=float32)
+        Array(1.)
         """
         node = cls(**options) if options else cls()
         return node(*args)
@@ -150,6 +150,7 @@ class Function:
             out.grad_fn = self
         if self.is_view and data.base is not None and np.may_share_memory(data, inputs[0].data):
             out._vc = inputs[0]._vc
+            out._base = inputs[0]  # lets in-place ops on the view be refused (Array._base)
         return out
 
     # -- helpers for backward -----------------------------------------------------------
@@ -174,8 +175,9 @@ def lift(args: tuple[Any, ...]) -> tuple[Array, ...]:
     """Turn the arguments of an op into Arrays.
 
     Python scalars are weak: they take the dtype of the first Array argument
-    when their kind fits, so float32 stays float32. NumPy arrays and NumPy
-    scalars keep their own dtype.
+    when their kind fits, so float32 stays float32. ``np.float64`` scalars
+    subclass ``float`` and count as Python floats (so ``x / np.sqrt(d)`` keeps
+    a float32 ``x`` float32); other NumPy scalars and arrays keep their dtype.
     """
     like = None
     for a in args:

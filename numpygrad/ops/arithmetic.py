@@ -22,13 +22,28 @@ __all__ = ["add", "subtract", "multiply", "divide", "negative", "power", "cast",
 _quiet = {"divide": "ignore", "invalid": "ignore", "over": "ignore", "under": "ignore"}
 
 
+def _float_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype | None:
+    """The result dtype when an integer or bool operand meets a float one.
+
+    PyTorch's rule: the float operand's dtype, whatever the integer width.
+    NumPy would give float64 for int64 with float32, so ``int_array + 1.5``
+    (the scalar lifted to the default float dtype) came out float64.
+    """
+    ka, kb = a.dtype.kind, b.dtype.kind
+    if ka == "f" and kb in "biu":
+        return a.dtype
+    if kb == "f" and ka in "biu":
+        return b.dtype
+    return None
+
+
 class Add(Function):
     """``a + b``."""
 
     save_inputs = False
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return a + b
+        return np.add(a, b, dtype=_float_dtype(a, b))
 
     def backward(self, grad: Array) -> tuple[Array, Array]:
         return grad, grad
@@ -52,7 +67,7 @@ class Sub(Function):
     save_inputs = False
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return a - b
+        return np.subtract(a, b, dtype=_float_dtype(a, b))
 
     def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
         return grad, (-grad if self.needs_input_grad[1] else None)
@@ -74,7 +89,7 @@ class Mul(Function):
     """``a * b``."""
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return a * b
+        return np.multiply(a, b, dtype=_float_dtype(a, b))
 
     def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
         a, b = self.inputs
@@ -106,7 +121,7 @@ class Div(Function):
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         with np.errstate(**_quiet):
-            out = a / b
+            out = np.divide(a, b, dtype=_float_dtype(a, b))
         if a.dtype.kind in "biu" and b.dtype.kind in "biu":
             from numpygrad._dtype import get_default_dtype
 
@@ -174,7 +189,7 @@ class Pow(Function):
         if a.dtype.kind in "iu" and b.dtype.kind in "iu" and np.any(b < 0):
             raise ValueError("Integers to negative integer powers are not allowed")
         with np.errstate(**_quiet):
-            return a**b
+            return np.power(a, b, dtype=_float_dtype(a, b))
 
     def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
         from numpygrad.ops.elementwise import log, where

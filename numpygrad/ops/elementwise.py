@@ -1,8 +1,13 @@
-"""Elementwise math: exp, log, sqrt, abs, sign, where, maximum, minimum, ...
+"""Elementwise math: exp, log, sqrt, square, abs, where, maximum, logaddexp, ...
 
 Each op is a node class with ``forward`` and ``backward`` side by side and its
 public function beside it. Backward formulas use numpygrad operations so that
 ``create_graph=True`` can differentiate them again.
+
+To keep files short, the trigonometric functions and the sigmoid live in
+:mod:`numpygrad.ops.trig` and the piecewise ops (sign, floor, ceil, round,
+clip, relu) in :mod:`numpygrad.ops.piecewise`; they are re-exported here, so
+this module's namespace is the whole elementwise family.
 """
 
 from __future__ import annotations
@@ -11,12 +16,25 @@ from typing import Any
 
 import numpy as np
 
-from numpygrad._array import Array
-from numpygrad.autograd.function import Function
+from numpygrad._array import Array, _wrap
+from numpygrad._dtype import get_default_dtype
+from numpygrad.autograd.function import Function, lift
 
-__all__ = ["exp", "log", "sqrt", "abs", "sign", "where", "maximum", "minimum"]
+__all__ = [
+    "exp", "log", "log1p", "expm1", "sqrt", "square", "reciprocal", "abs", "where",
+    "maximum", "minimum", "logaddexp",
+    "sign", "floor", "ceil", "round", "clip", "clamp", "relu",
+    "sin", "cos", "tan", "tanh", "sigmoid",
+]
 
+# log, sqrt, reciprocal and log1p meet poles on purpose (inf and nan are the
+# correct IEEE results, as in PyTorch), so only those silence the warnings.
 _quiet = {"divide": "ignore", "invalid": "ignore", "over": "ignore", "under": "ignore"}
+
+
+def floating(x: np.ndarray) -> np.ndarray:
+    """Integer and boolean data take the default float dtype (PyTorch's rule)."""
+    return x if x.dtype.kind in "fc" else x.astype(get_default_dtype())
 
 
 class Exp(Function):
@@ -26,8 +44,8 @@ class Exp(Function):
     save_output = True
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore", under="ignore"):
-            return np.exp(x)
+        with np.errstate(over="ignore", under="ignore"):  # exp(89) is inf in float32
+            return np.exp(floating(x))
 
     def backward(self, grad: Array) -> Array:
         return grad * self.output
@@ -45,12 +63,38 @@ def exp(x: Any) -> Array:
     return Exp.apply(x)
 
 
+class Expm1(Function):
+    """``exp(x) - 1``, accurate near 0; backward reuses the output."""
+
+    save_inputs = False
+    save_output = True
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return np.expm1(floating(x))
+
+    def backward(self, grad: Array) -> Array:
+        return grad * (self.output + 1)
+
+
+def expm1(x: Any) -> Array:
+    """Elementwise ``exp(x) - 1``, accurate for small ``x``.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.expm1(npg.array([0.0, 1e-10], dtype="float64"))
+    Array([0.e+00, 1.e-10], dtype=float64)
+    """
+    return Expm1.apply(x)
+
+
 class Log(Function):
     """Natural logarithm; ``log(0) = -inf`` and ``log(-1) = nan`` silently."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         with np.errstate(**_quiet):
-            return np.log(x)
+            return np.log(floating(x))
 
     def backward(self, grad: Array) -> Array:
         return grad / self.inputs[0]
@@ -68,6 +112,29 @@ def log(x: Any) -> Array:
     return Log.apply(x)
 
 
+class Log1p(Function):
+    """``log(1 + x)``, accurate near 0; ``log1p(-1) = -inf`` silently."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        with np.errstate(**_quiet):
+            return np.log1p(floating(x))
+
+    def backward(self, grad: Array) -> Array:
+        return grad / (self.inputs[0] + 1)
+
+
+def log1p(x: Any) -> Array:
+    """Elementwise ``log(1 + x)``, accurate for small ``x``.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.log1p(npg.array([-1.0, 0.0]))
+    Array([-inf,   0.])
+    """
+    return Log1p.apply(x)
+
+
 class Sqrt(Function):
     """Square root; backward reuses the output."""
 
@@ -76,7 +143,7 @@ class Sqrt(Function):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         with np.errstate(**_quiet):
-            return np.sqrt(x)
+            return np.sqrt(floating(x))
 
     def backward(self, grad: Array) -> Array:
         return grad / (2 * self.output)
@@ -94,6 +161,55 @@ def sqrt(x: Any) -> Array:
     return Sqrt.apply(x)
 
 
+class Square(Function):
+    """``x * x``."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return x * x
+
+    def backward(self, grad: Array) -> Array:
+        return grad * (2 * self.inputs[0])
+
+
+def square(x: Any) -> Array:
+    """Elementwise square.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.square(npg.array([-2.0, 3.0]))
+    Array([4., 9.])
+    """
+    return Square.apply(x)
+
+
+class Reciprocal(Function):
+    """``1 / x``; ``1 / 0 = inf`` silently. Backward reuses the output."""
+
+    save_inputs = False
+    save_output = True
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return 1 / floating(x)
+
+    def backward(self, grad: Array) -> Array:
+        out = self.output
+        return -grad * (out * out)
+
+
+def reciprocal(x: Any) -> Array:
+    """Elementwise ``1 / x``.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.reciprocal(npg.array([2.0, 0.0]))
+    Array([0.5, inf])
+    """
+    return Reciprocal.apply(x)
+
+
 class Abs(Function):
     """``|x|``; the gradient at 0 is 0 (PyTorch's convention)."""
 
@@ -101,7 +217,8 @@ class Abs(Function):
         return np.abs(x)
 
     def backward(self, grad: Array) -> Array:
-        return grad * sign(self.inputs[0])
+        # sign(x) is piecewise constant, so a constant keeps create_graph exact.
+        return grad * _wrap(np.sign(self.inputs[0].data))
 
 
 def abs(x: Any) -> Array:  # noqa: A001 - NumPy's name
@@ -116,41 +233,16 @@ def abs(x: Any) -> Array:  # noqa: A001 - NumPy's name
     return Abs.apply(x)
 
 
-class Sign(Function):
-    """``sign(x)`` with zero gradient everywhere."""
-
-    save_inputs = False
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.sign(x)
-
-    def backward(self, grad: Array) -> Array:
-        return grad * 0
-
-
-def sign(x: Any) -> Array:
-    """Elementwise sign (-1, 0 or 1); differentiable with gradient 0.
-
-    Examples
-    --------
-    >>> import numpygrad as npg
-    >>> npg.sign(npg.array([-2.0, 0.0, 3.0]))
-    Array([-1.,  0.,  1.])
-    """
-    return Sign.apply(x)
-
-
 class Where(Function):
     """``where(condition, a, b)``; the condition gets no gradient."""
-
-    save_inputs = True
 
     def forward(self, cond: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.where(cond, a, b)
 
     def backward(self, grad: Array) -> tuple[None, Array | None, Array | None]:
         cond = self.inputs[0]
-        zero = grad * 0
+        # A 0-d zero (not grad * 0) so an inf in grad cannot turn into nan.
+        zero = _wrap(np.zeros((), dtype=grad.data.dtype))
         return (
             None,
             where(cond, grad, zero) if self.needs_input_grad[1] else None,
@@ -175,13 +267,19 @@ def where(condition: Any, a: Any, b: Any) -> Array:
     Array([0., 1.])
     """
     if not isinstance(condition, Array):
-        condition = Array(np.asarray(condition, dtype=bool))
+        condition = _wrap(np.asarray(condition, dtype=bool))
     elif condition.data.dtype != np.bool_:
-        condition = Array(condition.data.astype(bool))
+        condition = _wrap(condition.data.astype(bool))
     # Lift a and b against each other so Python scalars adopt the Array's dtype.
-    if not isinstance(a, Array) and isinstance(b, Array):
-        return Where.apply(condition, Array(np.asarray(a, dtype=b.dtype)), b)
+    a, b = lift((a, b))
     return Where.apply(condition, a, b)
+
+
+def _tie_share(first: np.ndarray, second: np.ndarray, wins: np.ndarray, dtype: Any) -> np.ndarray:
+    """1 where the first operand was chosen, 0.5 at ties, 0 elsewhere."""
+    share = np.asarray(wins, dtype=dtype)  # an array even for 0-d inputs
+    share[first == second] = 0.5
+    return share
 
 
 class Maximum(Function):
@@ -191,12 +289,11 @@ class Maximum(Function):
         return np.maximum(a, b)
 
     def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
-        a, b = self.inputs
-        share = (a > b) + (a == b) * 0.5
-        share = Array(share.data.astype(grad.dtype))
+        a, b = self.inputs[0].data, self.inputs[1].data
+        share = _tie_share(a, b, a > b, grad.data.dtype)
         return (
-            grad * share if self.needs_input_grad[0] else None,
-            grad * (1 - share) if self.needs_input_grad[1] else None,
+            grad * _wrap(share) if self.needs_input_grad[0] else None,
+            grad * _wrap(1 - share) if self.needs_input_grad[1] else None,
         )
 
 
@@ -219,12 +316,11 @@ class Minimum(Function):
         return np.minimum(a, b)
 
     def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
-        a, b = self.inputs
-        share = (a < b) + (a == b) * 0.5
-        share = Array(share.data.astype(grad.dtype))
+        a, b = self.inputs[0].data, self.inputs[1].data
+        share = _tie_share(a, b, a < b, grad.data.dtype)
         return (
-            grad * share if self.needs_input_grad[0] else None,
-            grad * (1 - share) if self.needs_input_grad[1] else None,
+            grad * _wrap(share) if self.needs_input_grad[0] else None,
+            grad * _wrap(1 - share) if self.needs_input_grad[1] else None,
         )
 
 
@@ -238,3 +334,37 @@ def minimum(a: Any, b: Any) -> Array:
     Array([1., 3.])
     """
     return Minimum.apply(a, b)
+
+
+class LogAddExp(Function):
+    """``log(exp(a) + exp(b))`` without overflow; NumPy's ``logaddexp`` is stable."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.logaddexp(floating(a), floating(b))
+
+    def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
+        # d/da = exp(a - out) = sigmoid(a - b): bounded, so large inputs stay finite.
+        a, b = self.inputs
+        d = a - b
+        return (
+            grad * sigmoid(d) if self.needs_input_grad[0] else None,
+            grad * sigmoid(-d) if self.needs_input_grad[1] else None,
+        )
+
+
+def logaddexp(a: Any, b: Any) -> Array:
+    """Elementwise ``log(exp(a) + exp(b))``, stable for large inputs.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.logaddexp(npg.array([1e4, 0.0]), npg.array([1e4, 0.0]))
+    Array([1.0000693e+04, 6.9314718e-01])
+    """
+    return LogAddExp.apply(a, b)
+
+
+# These ops live in their own modules (files stay short) but belong to this
+# module's namespace: numpygrad.<name>, Array methods and older imports use it.
+from numpygrad.ops.piecewise import ceil, clamp, clip, floor, relu, round, sign  # noqa: E402
+from numpygrad.ops.trig import cos, sigmoid, sin, tan, tanh  # noqa: E402

@@ -1,15 +1,26 @@
-"""Linear algebra: matmul (1-D, 2-D, batched, broadcast) and friends."""
+"""Linear algebra: matmul (1-D, 2-D, batched, broadcast), dot, outer and norm.
+
+The index contractions (einsum, tensordot, diagonal, trace) live in
+:mod:`numpygrad.ops.einsum` and are re-exported here; inv, det and solve live
+in :mod:`numpygrad.linalg`, as in NumPy.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+from numpy.lib.array_utils import normalize_axis_tuple
 
 from numpygrad._array import Array
-from numpygrad.autograd.function import Function
+from numpygrad._dtype import get_default_dtype
+from numpygrad.autograd.function import Function, lift
+from numpygrad.autograd.grad_mode import is_grad_enabled
+from numpygrad.ops.einsum import diagonal, einsum, tensordot, trace
 
-__all__ = ["matmul"]
+__all__ = ["matmul", "dot", "outer", "einsum", "tensordot", "trace", "diagonal", "norm"]
+
+_quiet = {"divide": "ignore", "invalid": "ignore", "over": "ignore", "under": "ignore"}
 
 
 def _fmt(shape: tuple[int, ...]) -> str:
@@ -102,3 +113,212 @@ def matmul(a: Any, b: Any) -> Array:
            [1., 1.]])
     """
     return Matmul.apply(a, b)
+
+
+def dot(a: Any, b: Any) -> Array:
+    """Dot product with NumPy's ``dot`` semantics.
+
+    0-d operands multiply; 1-D with 1-D is the inner product; 2-D with 2-D
+    and anything with a 1-D ``b`` (or a 1-D ``a``) is :func:`matmul`; N-D with
+    M-D (M >= 2) sums the last axis of ``a`` against the second-to-last of
+    ``b``, so the batch axes of both are kept (unlike ``matmul``, which
+    broadcasts them). PyTorch's ``dot`` accepts 1-D operands only.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.dot(npg.array([1.0, 2.0]), npg.array([3.0, 4.0]))
+    Array(11.)
+    >>> npg.dot(npg.ones((2, 3, 4)), npg.ones((5, 4, 6))).shape
+    (2, 3, 5, 6)
+    """
+    from numpygrad.ops.arithmetic import multiply
+
+    a, b = lift((a, b))
+    if a.ndim == 0 or b.ndim == 0:
+        return multiply(a, b)
+    if a.ndim == 1 or b.ndim == 1 or (a.ndim == 2 and b.ndim == 2):
+        return matmul(a, b)
+    return tensordot(a, b, ([-1], [-2]))
+
+
+def outer(a: Any, b: Any) -> Array:
+    """Outer product ``a[i] * b[j]``; inputs are flattened first, as in NumPy.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.outer(npg.array([1.0, 2.0]), npg.array([1.0, 10.0, 100.0]))
+    Array([[  1.,  10., 100.],
+           [  2.,  20., 200.]])
+    """
+    from numpygrad.ops.shape import reshape
+
+    a, b = lift((a, b))
+    return reshape(a, (a.size, 1)) * reshape(b, (1, b.size))
+
+
+class VectorNorm(Function):
+    """The vector ``p``-norm over ``axis`` (a tuple; several axes are flattened).
+
+    ``p`` = inf / -inf take the largest / smallest ``|x|`` (ties share the
+    gradient evenly, as in PyTorch); ``p`` = 0 counts nonzeros (gradient 0).
+    Where the norm is 0 the gradient is 0, never NaN (PyTorch's convention).
+    """
+
+    save_output = True
+
+    def __init__(self, p: float, axis: tuple[int, ...], keepdims: bool) -> None:
+        self.p, self.axis, self.keepdims = p, axis, keepdims
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        if x.dtype.kind not in "fc":
+            x = x.astype(get_default_dtype())
+        p, ax = self.p, self.axis
+        with np.errstate(**_quiet):
+            if p == 2:
+                out = np.sqrt(np.sum(x * x, axis=ax, keepdims=True))
+            elif p == np.inf:
+                out = np.max(np.abs(x), axis=ax, keepdims=True)
+            elif p == -np.inf:
+                out = np.min(np.abs(x), axis=ax, keepdims=True)
+            elif p == 0:
+                out = np.sum(x != 0, axis=ax, keepdims=True).astype(x.dtype)
+            elif p == 1:
+                out = np.sum(np.abs(x), axis=ax, keepdims=True)
+            else:
+                out = np.sum(np.abs(x) ** p, axis=ax, keepdims=True) ** (1.0 / p)
+        self.kshape = out.shape
+        return out if self.keepdims else np.squeeze(out, axis=ax)
+
+    def backward(self, grad: Array) -> Array:
+        from numpygrad.ops.elementwise import abs as abs_
+        from numpygrad.ops.elementwise import sign, where
+        from numpygrad.ops.shape import broadcast_to, reshape
+
+        (x,) = self.inputs
+        p = self.p
+        g = reshape(grad, self.kshape)
+        n = reshape(self.output, self.kshape)
+        if p == 2:
+            # x / ||x|| with the zero vector mapped to 0: x is 0 there anyway.
+            return g * x / where(n == 0, 1.0, n)
+        if p == 1:
+            return g * sign(x)
+        if p == 0:
+            return broadcast_to(g, x.shape) * 0
+        if p in (np.inf, -np.inf):
+            a = np.abs(x.data)
+            mask = (a == n.data) | np.isnan(a)
+            share = (mask / np.sum(mask, axis=self.axis, keepdims=True)).astype(x.dtype)
+            return g * sign(x) * share
+        # General p: sign(x) |x|^(p-1) * ||x||^(1-p), sanitised ("double where")
+        # so zero entries and a zero norm give 0 instead of inf * 0.
+        zero_x = x.data == 0
+        t = where(zero_x, 0.0, sign(x) * where(zero_x, 1.0, abs_(x)) ** (p - 1))
+        zero_n = n.data == 0
+        return t * where(zero_n, 0.0, g / where(zero_n, 1.0, n) ** (p - 1))
+
+
+class SvdNorm(Function):
+    """Matrix norms from singular values: ord 2 (largest), -2 (smallest), 'nuc' (sum)."""
+
+    def __init__(self, kind: Any, axis: tuple[int, int], keepdims: bool) -> None:
+        self.kind, self.axis, self.keepdims = kind, axis, keepdims
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        xm = np.moveaxis(x, self.axis, (-2, -1))
+        if any(self.needs_input_grad):
+            self.u, s, self.vh = np.linalg.svd(xm, full_matrices=False)
+        else:
+            s = np.linalg.svd(xm, compute_uv=False)
+        out = s.sum(-1) if self.kind == "nuc" else s[..., 0] if self.kind == 2 else s[..., -1]
+        self.kshape = tuple(1 if i in self.axis else n for i, n in enumerate(x.shape))
+        return out.reshape(self.kshape) if self.keepdims else out
+
+    def backward(self, grad: Array) -> Array:
+        from numpygrad.ops.shape import reshape
+
+        if is_grad_enabled():
+            raise RuntimeError(f"norm: the second derivative of the ord={self.kind!r} matrix "
+                               "norm (through the SVD) is not implemented")
+        u, vh = self.u, self.vh
+        if self.kind == "nuc":
+            d = u @ vh
+        else:
+            k = 0 if self.kind == 2 else -1
+            d = u[..., :, k:k + 1 or None] @ vh[..., k:k + 1 or None, :]
+        d = np.moveaxis(d, (-2, -1), self.axis).astype(self.inputs[0].dtype)
+        return reshape(grad, self.kshape) * d
+
+
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool | None = None, *,
+         dim: Any = None, keepdim: bool | None = None) -> Array:
+    """Vector or matrix norm with NumPy's ``np.linalg.norm`` semantics.
+
+    With ``axis=None`` and ``ord=None`` this is the 2-norm of the flattened
+    array (Frobenius for a matrix). An int ``axis`` (or a 1-D ``x``) gives a
+    vector norm: ``ord`` in {None/2, 1, inf, -inf, 0, any p}. A 2-tuple
+    ``axis`` (or a 2-D ``x`` with an ``ord``) gives a matrix norm: ``ord`` in
+    {None/'fro', 'nuc', 1, -1, 2, -2, inf, -inf}. ``dim``/``keepdim`` are
+    PyTorch's aliases.
+
+    The gradient follows PyTorch: 0 (never NaN) where the norm is 0; ties of
+    inf-norms share it evenly. ``ord`` 2, -2 and 'nuc' on matrices go through
+    the SVD and support first derivatives only.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> x = npg.array([3.0, 4.0], requires_grad=True)
+    >>> n = npg.norm(x)
+    >>> n.backward()
+    >>> n, x.grad
+    (Array(5., grad_fn=<VectorNorm>), Array([0.6, 0.8]))
+    >>> z = npg.zeros(2, requires_grad=True)
+    >>> npg.norm(z).backward()
+    >>> z.grad
+    Array([0., 0.])
+    >>> npg.norm(npg.array([[1.0, -2.0], [3.0, 4.0]]), ord=1)
+    Array(6.)
+    """
+    from numpygrad.ops.elementwise import abs as abs_
+    from numpygrad.ops.reduction import normalize_axis_args
+    from numpygrad.ops.reduction import sum as sum_
+    from numpygrad.ops.shape import reshape
+
+    axis, keepdims = normalize_axis_args(axis, keepdims, dim, keepdim)
+    (x,) = lift((x,))
+    if axis is None:
+        if ord is None or x.ndim == 0:
+            if ord in ("fro", "nuc"):
+                raise ValueError(f"norm: invalid norm order {ord!r} for vectors")
+            p = 2 if ord is None else float(ord)
+            return VectorNorm.apply(x, p=p, axis=tuple(range(x.ndim)), keepdims=keepdims)
+        if x.ndim > 2:
+            raise ValueError(f"norm: improper number of dimensions to norm: an ord={ord!r} "
+                             f"norm needs a 1-D or 2-D array or an axis, got shape {x.shape}")
+        axis = tuple(range(x.ndim))
+    axes = normalize_axis_tuple(axis, x.ndim, "axis")
+    if len(axes) == 1:
+        if isinstance(ord, str):
+            raise ValueError(f"norm: invalid norm order {ord!r} for vectors")
+        p = 2.0 if ord is None else float(ord)
+        return VectorNorm.apply(x, p=p, axis=axes, keepdims=keepdims)
+    if len(axes) != 2:
+        raise ValueError(f"norm: improper number of dimensions to norm: axis={axis!r}")
+    row, col = axes
+    if ord in (None, "fro"):
+        return VectorNorm.apply(x, p=2.0, axis=axes, keepdims=keepdims)
+    if ord in (2, -2, "nuc"):
+        return SvdNorm.apply(x, kind=ord, axis=axes, keepdims=keepdims)
+    if ord not in (1, -1, np.inf, -np.inf):
+        raise ValueError(f"norm: invalid norm order {ord!r} for matrices")
+    # 1: largest column sum of |x|; inf: largest row sum. The sums are >= 0, so
+    # an inf-norm over them is their max (and -inf their min).
+    summed, over = (row, col) if ord in (1, -1) else (col, row)
+    s = sum_(abs_(x), axis=summed, keepdims=True)
+    out = VectorNorm.apply(s, p=np.inf if ord > 0 else -np.inf, axis=(over,), keepdims=True)
+    if keepdims:
+        return out
+    return reshape(out, tuple(n for i, n in enumerate(x.shape) if i not in axes))

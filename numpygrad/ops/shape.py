@@ -1,7 +1,9 @@
-"""Shape operations: reshape, transpose, swapaxes, broadcast_to, expand_dims, squeeze.
+"""Shape operations: reshape, transpose, flatten, moveaxis, flip, roll, squeeze, triu, tril.
 
-Results are views of the input where NumPy can make one; views share the
-input's version counter, so an in-place change through a view is detected.
+Results are views of the input where NumPy can make one (reshape, transpose,
+flip); views share the input's version counter, so an in-place change through
+a view is detected. Joining, splitting and replicating (concatenate, stack,
+split, chunk, repeat, tile, pad) live in :mod:`numpygrad.ops.join`.
 """
 
 from __future__ import annotations
@@ -13,8 +15,13 @@ import numpy as np
 from numpygrad._array import Array
 from numpygrad.autograd.function import Function
 
+# chunk/repeat/split/tile: Array methods of those names are bound from this
+# module's namespace (numpygrad._array_methods); the functions live in join.py.
+from numpygrad.ops.join import _axes, _axis, _shape_of, chunk, repeat, split, tile  # noqa: F401
+
 __all__ = ["reshape", "view", "transpose", "permute", "swapaxes", "broadcast_to", "expand",
-           "expand_dims", "unsqueeze", "squeeze"]
+           "expand_dims", "unsqueeze", "squeeze", "flatten", "moveaxis", "movedim", "flip",
+           "roll", "triu", "tril"]
 
 
 def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
@@ -280,3 +287,211 @@ def squeeze(x: Any, axis: int | tuple[int, ...] | None = None, *, dim: Any = Non
             f"cannot squeeze axis {axis} of an array of shape {xs}: its length is not 1"
         ) from None
     return reshape(x, target)
+
+
+# -- flatten, moveaxis ----------------------------------------------------------------------
+def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Array:
+    """Merge the axes ``start_dim..end_dim`` (inclusive) into one (PyTorch's signature).
+
+    With the defaults the result is 1-D, as NumPy's ``ndarray.flatten()``; a
+    0-d array becomes shape ``(1,)``. Unlike NumPy's method (always a copy),
+    the result is a view when possible, as in PyTorch.
+
+    Parameters
+    ----------
+    x : Array
+        The input.
+    start_dim, end_dim : int
+        The first and last axis to merge; negative values count from the end.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.flatten(npg.zeros((2, 3, 4))).shape
+    (24,)
+    >>> npg.zeros((2, 3, 4)).flatten(1).shape
+    (2, 12)
+    """
+    xs = _shape_of(x)
+    if len(xs) == 0:
+        # PyTorch accepts 0 and -1 on a 0-d input and returns shape (1,).
+        _axis(start_dim, 1)
+        _axis(end_dim, 1)
+        return reshape(x, (1,))
+    s, e = _axis(start_dim, len(xs)), _axis(end_dim, len(xs))
+    if s > e:
+        raise ValueError(
+            f"flatten(): start_dim ({start_dim}) cannot come after end_dim ({end_dim}) "
+            f"for an array of shape {xs}"
+        )
+    return reshape(x, xs[:s] + (int(np.prod(xs[s:e + 1])),) + xs[e + 1:])
+
+
+def moveaxis(x: Any, source: int | tuple[int, ...], destination: int | tuple[int, ...]) -> Array:
+    """Move axes to new positions, keeping the order of the others (a view).
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.moveaxis(npg.zeros((2, 3, 4)), 0, -1).shape
+    (3, 4, 2)
+    >>> npg.moveaxis(npg.zeros((2, 3, 4)), (0, 1), (-1, -2)).shape
+    (4, 3, 2)
+    """
+    ndim = len(_shape_of(x))
+    src, dst = _axes(source, ndim), _axes(destination, ndim)
+    if len(src) != len(dst):
+        raise ValueError(
+            f"moveaxis: source {source} and destination {destination} must have the same "
+            "number of elements"
+        )
+    order = [n for n in range(ndim) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return Transpose.apply(x, axes=tuple(order))
+
+
+def movedim(x: Any, source: int | tuple[int, ...], destination: int | tuple[int, ...]) -> Array:
+    """PyTorch's name for :func:`moveaxis`.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.movedim(npg.zeros((2, 3, 4)), 1, 0).shape
+    (3, 2, 4)
+    """
+    return moveaxis(x, source, destination)
+
+
+# -- flip, roll -----------------------------------------------------------------------------
+class Flip(Function):
+    """Reverse the order of elements along axes (a view); backward flips the gradient."""
+
+    save_inputs = False
+    is_view = True
+
+    def __init__(self, axis: tuple[int, ...]) -> None:
+        self.axis = axis
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.flip(x, self.axis)
+
+    def backward(self, grad: Array) -> Array:
+        return Flip.apply(grad, axis=self.axis)
+
+
+def flip(x: Any, axis: int | tuple[int, ...] | None = None, *, dims: Any = None) -> Array:
+    """Reverse the order of elements along ``axis`` (all axes when ``None``, as NumPy).
+
+    PyTorch's ``torch.flip(x, dims)`` is ``flip(x, dims)``. The result is a
+    view with negative strides.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.flip(npg.arange(3))
+    Array([2, 1, 0])
+    >>> npg.flip(npg.arange(4).reshape(2, 2), dims=1)
+    Array([[1, 0],
+           [3, 2]])
+    """
+    if dims is not None:
+        axis = dims
+    ndim = len(_shape_of(x))
+    axes = tuple(range(ndim)) if axis is None else _axes(axis, ndim)
+    return Flip.apply(x, axis=axes)
+
+
+class Roll(Function):
+    """Roll elements along axes with wrap-around; backward rolls the gradient back."""
+
+    save_inputs = False
+
+    def __init__(self, shift: Any, axis: Any) -> None:
+        self.shift = shift
+        self.axis = axis
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.roll(x, self.shift, self.axis)
+
+    def backward(self, grad: Array) -> Array:
+        return Roll.apply(grad, shift=-np.asarray(self.shift), axis=self.axis)
+
+
+def roll(x: Any, shift: int | tuple[int, ...], axis: int | tuple[int, ...] | None = None, *,
+         dims: Any = None) -> Array:
+    """Roll elements along ``axis``; those shifted past the end come back at the start.
+
+    With ``axis=None`` the array is rolled as if flattened (NumPy and PyTorch).
+    ``shift`` and ``axis`` may be tuples of equal length.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.roll(npg.arange(5), 2)
+    Array([3, 4, 0, 1, 2])
+    >>> npg.roll(npg.arange(6).reshape(2, 3), -1, axis=1)
+    Array([[1, 2, 0],
+           [4, 5, 3]])
+    """
+    if dims is not None:
+        axis = dims
+    ndim = len(_shape_of(x))
+    if axis is None:
+        if np.ndim(shift) != 0:
+            raise ValueError(f"roll: with axis=None the shift must be an int, got {shift}")
+    else:
+        ax = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+        for a in ax:
+            _axis(a, ndim)
+        if np.ndim(shift) != 0 and np.ndim(axis) != 0 and len(shift) != len(ax):
+            raise ValueError(f"roll: shift {shift} and axis {axis} must have the same length")
+    return Roll.apply(x, shift=np.asarray(shift, dtype=np.intp), axis=axis)
+
+
+# -- triangles ----------------------------------------------------------------------------------
+class Triu(Function):
+    """Upper (``lower=False``) or lower triangle of the last two axes; linear, so backward
+    applies the same mask to the gradient."""
+
+    save_inputs = False
+
+    def __init__(self, k: int, lower: bool) -> None:
+        self.k = k
+        self.lower = lower
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        if x.ndim < 2:
+            name = "tril" if self.lower else "triu"
+            raise ValueError(f"{name}: input must have at least 2 dimensions, got shape {x.shape}")
+        return np.tril(x, self.k) if self.lower else np.triu(x, self.k)
+
+    def backward(self, grad: Array) -> Array:
+        return Triu.apply(grad, k=self.k, lower=self.lower)
+
+
+def triu(x: Any, k: int = 0) -> Array:
+    """Zero the elements below the ``k``-th diagonal of the last two axes.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.triu(npg.ones((3, 3)))
+    Array([[1., 1., 1.],
+           [0., 1., 1.],
+           [0., 0., 1.]])
+    """
+    return Triu.apply(x, k=int(k), lower=False)
+
+
+def tril(x: Any, k: int = 0) -> Array:
+    """Zero the elements above the ``k``-th diagonal of the last two axes.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.tril(npg.ones((2, 3)), k=-1)
+    Array([[0., 0., 0.],
+           [1., 0., 0.]])
+    """
+    return Triu.apply(x, k=int(k), lower=True)

@@ -17,15 +17,15 @@ def initial_params(dtype=np.float64, seed=0):
 def problem_grads(values, step):
     """Gradients of a fixed non-quadratic objective, computed in NumPy.
 
-    f(x) = sum(c * (x - t)**2) + 0.1 * sum(x**4) per parameter, with a
+    f(x) = sum(c * (x - t)**2 + 0.5 * log(cosh(3 x)) / 3) per parameter, with a
     step-dependent perturbation so that the gradient sequence is not smooth.
     Every third step the last parameter gets no gradient (None).
     """
     grads = []
     for i, x in enumerate(values):
         c = 1.0 + 0.5 * i
-        g = 2 * c * (x - 0.3 * (i + 1)) + 0.4 * x**3 + 0.05 * np.sin(step + np.arange(x.size)
-                                                                       .reshape(x.shape))
+        wiggle = 0.05 * np.sin(step + np.arange(x.size).reshape(x.shape))
+        g = 2 * c * (x - 0.3 * (i + 1)) + 0.5 * np.tanh(3 * x) + wiggle
         grads.append(g.astype(x.dtype))
     if step % 3 == 2:
         grads[-1] = None

@@ -1,0 +1,482 @@
+"""Activation functions and their module forms.
+
+``leaky_relu``, ``elu``, ``gelu``, ``silu`` and ``softplus`` are nodes of their
+own (one node per call keeps the training step cheap); each backward is
+written with numpygrad operations, so ``create_graph=True`` differentiates
+them again. ``relu``, ``sigmoid``, ``tanh``, ``softmax`` and ``log_softmax`` are
+re-exported from :mod:`numpygrad.ops`.
+
+NumPy has no ``erf``, which the exact GELU needs: :func:`_erf` implements
+W. J. Cody's rational Chebyshev approximations (Math. Comp. 23, 1969), the
+algorithm behind SPECFUN's ``CALERF``, accurate to about 1e-16 in float64.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from numpygrad._array import Array, _wrap
+from numpygrad.autograd.function import Function
+from numpygrad.autograd.grad_mode import is_grad_enabled
+from numpygrad.nn.module import Module
+from numpygrad.ops.activation import log_softmax, softmax
+from numpygrad.ops.elementwise import exp, relu, sigmoid, tanh, where
+
+__all__ = [
+    "relu", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid", "tanh", "softmax",
+    "log_softmax", "ReLU", "LeakyReLU", "ELU", "GELU", "SiLU", "Softplus", "Sigmoid", "Tanh",
+    "Softmax", "LogSoftmax",
+]
+
+_SQRT2 = math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_GELU_K = math.sqrt(2.0 / math.pi)
+_GELU_C = 0.044715
+
+# Cody's coefficients: A/B for erf on |x| <= 0.46875, C/D for erfc on (0.46875, 4],
+# P/Q for erfc on (4, inf). Highest-degree coefficient last, as in CALERF.
+_A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
+      3.20937758913846947e03, 1.85777706184603153e-1)
+_B = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
+      2.84423683343917062e03)
+_C = (5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01,
+      2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03,
+      2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8)
+_D = (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
+      1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
+      3.43936767414372164e03, 1.23033935480374942e03)
+_P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
+      1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2)
+_Q = (2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1,
+      6.05183413124413191e-2, 2.33520497626869185e-3)
+_SQRPI = 5.6418958354775628695e-1  # 1 / sqrt(pi)
+
+
+def _exp_neg_square(y: np.ndarray) -> np.ndarray:
+    """``exp(-y*y)`` with Cody's split of y*y, which avoids the rounding error of y*y."""
+    ysq = np.trunc(16.0 * y) / 16.0
+    return np.exp(-ysq * ysq - (y - ysq) * (y + ysq))
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """The error function of a float64 array (|error| below 1e-15; nan stays nan).
+
+    >>> import math
+    >>> float(_erf(np.array(0.5))) == math.erf(0.5)
+    True
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.abs(x)
+    out = np.full(x.shape, np.nan)
+    with np.errstate(under="ignore", over="ignore", invalid="ignore", divide="ignore"):
+        small = y <= 0.46875
+        z = y[small] ** 2
+        num, den = _A[4] * z, z
+        for k in range(3):
+            num, den = (num + _A[k]) * z, (den + _B[k]) * z
+        out[small] = x[small] * (num + _A[3]) / (den + _B[3])
+
+        mid = (y > 0.46875) & (y <= 4.0)
+        ym = y[mid]
+        num, den = _C[8] * ym, ym
+        for k in range(7):
+            num, den = (num + _C[k]) * ym, (den + _D[k]) * ym
+        erfc = _exp_neg_square(ym) * (num + _C[7]) / (den + _D[7])
+        out[mid] = np.copysign(1.0 - erfc, x[mid])
+
+        big = y > 4.0  # erfc underflows to 0 beyond 26.5; inf lands here too
+        yb = y[big]
+        z = 1.0 / (yb * yb)
+        num, den = _P[5] * z, z
+        for k in range(4):
+            num, den = (num + _P[k]) * z, (den + _Q[k]) * z
+        erfc = (_SQRPI - z * (num + _P[4]) / (den + _Q[4])) / yb * _exp_neg_square(yb)
+        erfc = np.where(yb < 26.543, erfc, 0.0)
+        out[big] = np.copysign(1.0 - erfc, x[big])
+    return out
+
+
+def _normal_cdf(x: np.ndarray) -> np.ndarray:
+    """Phi(x) = (1 + erf(x / sqrt 2)) / 2, computed in float64, in the input's dtype."""
+    return (0.5 * (1.0 + _erf(x / _SQRT2))).astype(x.dtype, copy=False)
+
+
+def _normal_pdf(x: Any) -> Any:
+    """phi(x) for an ndarray or (differentiably) an Array."""
+    if isinstance(x, Array):
+        return exp(x * x * -0.5) * _INV_SQRT_2PI
+    with np.errstate(under="ignore"):
+        return np.exp(-0.5 * x * x) * _INV_SQRT_2PI
+
+
+class NormalCdfOp(Function):
+    """The standard normal CDF; a node so GELU's gradient is differentiable again."""
+
+    save_inputs = True
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return _normal_cdf(x)
+
+    def backward(self, grad: Array) -> Array:
+        return grad * _normal_pdf(self.inputs[0])
+
+
+class LeakyReluOp(Function):
+    """``x`` where ``x > 0``, else ``negative_slope * x`` (slope at 0, like PyTorch)."""
+
+    def __init__(self, negative_slope: float) -> None:
+        self.negative_slope = negative_slope
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.positive = x > 0
+        return np.where(self.positive, x, x * x.dtype.type(self.negative_slope))
+
+    def backward(self, grad: Array) -> Array:
+        # The derivative is piecewise constant: a constant factor, fine for create_graph too.
+        dt = self.inputs[0].dtype
+        return grad * _wrap(np.where(self.positive, dt.type(1), dt.type(self.negative_slope)))
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.01) -> Array:
+    """Leaky rectifier: ``x`` for ``x > 0``, ``negative_slope * x`` otherwise.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad.nn.activation import leaky_relu
+    >>> leaky_relu(npg.array([-2.0, 0.0, 3.0]), 0.1)
+    Array([-0.2,  0. ,  3. ])
+    """
+    return LeakyReluOp.apply(x, negative_slope=float(negative_slope))
+
+
+class EluOp(Function):
+    """``alpha * (exp(x) - 1)`` for ``x <= 0``, ``x`` otherwise."""
+
+    def __init__(self, alpha: float) -> None:
+        self.alpha = alpha
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        with np.errstate(under="ignore"):
+            neg = np.expm1(np.minimum(x, 0)) * x.dtype.type(self.alpha)
+        return np.where(x > 0, x, neg)
+
+    def backward(self, grad: Array) -> Array:
+        x = self.inputs[0]
+        # Double where: exp sees only the non-positive part, so large x cannot overflow.
+        safe = where(x > 0, 0, x)
+        return grad * where(x > 0, 1, exp(safe) * self.alpha)
+
+
+def elu(x: Any, alpha: float = 1.0) -> Array:
+    """Exponential linear unit: ``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad.nn.activation import elu
+    >>> elu(npg.array([-1e4, 0.0, 2.0]))
+    Array([-1.,  0.,  2.])
+    """
+    return EluOp.apply(x, alpha=float(alpha))
+
+
+class GeluOp(Function):
+    """GELU, exact (``x * Phi(x)``) or with PyTorch's tanh approximation."""
+
+    def __init__(self, approximate: str) -> None:
+        self.approximate = approximate
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        if self.approximate == "tanh":
+            self.t = np.tanh(_GELU_K * (x + _GELU_C * x * x * x))
+            return 0.5 * x * (1 + self.t)
+        self.cdf = _normal_cdf(x)
+        return x * self.cdf
+
+    def backward(self, grad: Array) -> Array:
+        x = self.inputs[0]
+        if self.approximate == "tanh":
+            # d/dx = (1 + t)/2 + x (1 - t^2) k (1 + 3 c x^2) / 2
+            t = tanh((x + x * x * x * _GELU_C) * _GELU_K) if is_grad_enabled() else _wrap(self.t)
+            return grad * ((1 + t) * 0.5 + x * (1 - t * t) * (1 + x * x * (3 * _GELU_C))
+                           * (0.5 * _GELU_K))
+        if is_grad_enabled():  # create_graph: Phi as a node keeps the second derivative
+            return grad * (NormalCdfOp.apply(x) + x * _normal_pdf(x))
+        xd = x.data
+        return grad * _wrap((self.cdf + xd * _normal_pdf(xd)).astype(xd.dtype, copy=False))
+
+
+def gelu(x: Any, approximate: str = "none") -> Array:
+    """Gaussian error linear unit ``x * Phi(x)``.
+
+    Parameters
+    ----------
+    approximate : {'none', 'tanh'}
+        ``'none'`` uses the exact normal CDF (an accurate float64 erf);
+        ``'tanh'`` uses ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad.nn.activation import gelu
+    >>> gelu(npg.array([-1.0, 0.0, 1.0]))
+    Array([-0.15865526,  0.        ,  0.8413447 ])
+    """
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"approximate argument must be either none or tanh, got {approximate!r}")
+    return GeluOp.apply(x, approximate=approximate)
+
+
+class SiluOp(Function):
+    """``x * sigmoid(x)``."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore", under="ignore"):
+            # exp(-|x|) never overflows; the two branches give sigmoid(x) without inf/inf.
+            e = np.exp(-np.abs(x))
+            self.s = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        return x * self.s
+
+    def backward(self, grad: Array) -> Array:
+        x = self.inputs[0]
+        s = sigmoid(x) if is_grad_enabled() else _wrap(self.s)
+        return grad * (s * (1 + x * (1 - s)))
+
+
+def silu(x: Any) -> Array:
+    """Sigmoid linear unit (swish): ``x * sigmoid(x)``.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad.nn.activation import silu
+    >>> silu(npg.array([-1e4, 0.0, 1e4]))
+    Array([   -0.,     0., 10000.])
+    """
+    return SiluOp.apply(x)
+
+
+class SoftplusOp(Function):
+    """``log(1 + exp(beta x)) / beta``, linear above ``threshold`` like PyTorch."""
+
+    def __init__(self, beta: float, threshold: float) -> None:
+        self.beta = beta
+        self.threshold = threshold
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        bx = x * x.dtype.type(self.beta)
+        self.linear = bx > self.threshold
+        with np.errstate(under="ignore", over="ignore"):
+            # log1p(exp(-|z|)) + max(z, 0) is log(1 + exp(z)) without overflow.
+            soft = (np.log1p(np.exp(-np.abs(bx))) + np.maximum(bx, 0)) / x.dtype.type(self.beta)
+        return np.where(self.linear, x, soft)
+
+    def backward(self, grad: Array) -> Array:
+        x = self.inputs[0]
+        if is_grad_enabled():  # create_graph: sigmoid as an op, differentiable again
+            return grad * where(_wrap(self.linear), 1, sigmoid(x * self.beta))
+        # sigmoid(bx) as z / (1 + z) with z = exp(-|bx|): keeps tiny values such as
+        # 3.8e-44 at bx = -100 in float32 (PyTorch's value) and never overflows.
+        bx = x.data * x.dtype.type(self.beta)
+        with np.errstate(under="ignore"):
+            z = np.exp(-np.abs(bx))
+            s = np.where(bx >= 0, 1 / (1 + z), z / (1 + z))
+        return grad * _wrap(np.where(self.linear, x.dtype.type(1), s))
+
+
+def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Array:
+    """Smooth rectifier ``log(1 + exp(beta * x)) / beta``; ``x`` where ``beta * x > threshold``.
+
+    Stable for any input: ``softplus(-1e4) = 0`` and ``softplus(1e4) = 1e4``, with
+    gradients 0 and 1.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad.nn.activation import softplus
+    >>> softplus(npg.array([-1e4, 0.0, 1e4]))
+    Array([0.000000e+00, 6.931472e-01, 1.000000e+04])
+    """
+    return SoftplusOp.apply(x, beta=float(beta), threshold=float(threshold))
+
+
+# --------------------------------------------------------------------------- modules
+class _Activation(Module):
+    """Shared body of the parameter-free activation modules.
+
+    ``__init__`` stores the options in order (shown by ``repr``, passed to
+    ``_fn`` after the input). ``inplace`` is accepted where PyTorch has it; the
+    result is always a new array.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__()
+        self._options = tuple(options)
+        for name, value in options.items():
+            setattr(self, name, value)
+
+    def forward(self, x: Array) -> Array:
+        return type(self)._fn(x, *(getattr(self, n) for n in self._options if n != "inplace"))
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{n}={getattr(self, n)!r}" for n in self._options if n != "inplace")
+
+
+class ReLU(_Activation):
+    """Rectified linear unit ``max(x, 0)`` (gradient 0 at 0).
+
+    >>> import numpygrad as npg
+    >>> from numpygrad.nn.activation import ReLU
+    >>> ReLU()(npg.array([-1.0, 2.0]))
+    Array([0., 2.])
+    """
+
+    _fn = relu
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(inplace=inplace)
+
+
+class LeakyReLU(_Activation):
+    """Leaky rectifier with slope ``negative_slope`` for negative inputs.
+
+    >>> import numpygrad as npg
+    >>> from numpygrad.nn.activation import LeakyReLU
+    >>> LeakyReLU(0.2)(npg.array([-1.0, 2.0]))
+    Array([-0.2,  2. ])
+    """
+
+    _fn = leaky_relu
+
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
+        super().__init__(negative_slope=negative_slope, inplace=inplace)
+
+
+class ELU(_Activation):
+    """Exponential linear unit with scale ``alpha`` for negative inputs.
+
+    >>> import numpygrad as npg
+    >>> from numpygrad.nn.activation import ELU
+    >>> ELU(alpha=2.0)(npg.array([-1e4, 1.0]))
+    Array([-2.,  1.])
+    """
+
+    _fn = elu
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__(alpha=alpha, inplace=inplace)
+
+
+class GELU(_Activation):
+    """Gaussian error linear unit, exact (``'none'``) or tanh-approximated (``'tanh'``).
+
+    >>> import numpygrad as npg
+    >>> from numpygrad.nn.activation import GELU
+    >>> GELU(approximate="tanh")(npg.array([0.0, 10.0]))
+    Array([ 0., 10.])
+    """
+
+    _fn = gelu
+
+    def __init__(self, approximate: str = "none") -> None:
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"approximate argument must be either none or tanh, got "
+                             f"{approximate!r}")
+        super().__init__(approximate=approximate)
+
+
+class SiLU(_Activation):
+    """Sigmoid linear unit ``x * sigmoid(x)``.
+
+    >>> import numpygrad as npg
+    >>> from numpygrad.nn.activation import SiLU
+    >>> SiLU()(npg.array([0.0]))
+    Array([0.])
+    """
+
+    _fn = silu
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(inplace=inplace)
+
+
+class Softplus(_Activation):
+    """Smooth rectifier ``log(1 + exp(beta x)) / beta``, linear above ``threshold``.
+
+    >>> import numpygrad as npg
+    >>> from numpygrad.nn.activation import Softplus
+    >>> Softplus(beta=2.0)(npg.array([100.0]))
+    Array([100.])
+    """
+
+    _fn = softplus
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__(beta=beta, threshold=threshold)
+
+
+class Sigmoid(_Activation):
+    """Logistic sigmoid ``1 / (1 + exp(-x))``, stable for any input.
+
+    >>> import numpygrad as npg
+    >>> from numpygrad.nn.activation import Sigmoid
+    >>> Sigmoid()(npg.array([0.0]))
+    Array([0.5])
+    """
+
+    _fn = sigmoid
+
+
+class Tanh(_Activation):
+    """Hyperbolic tangent.
+
+    >>> import numpygrad as npg
+    >>> from numpygrad.nn.activation import Tanh
+    >>> Tanh()(npg.array([0.0]))
+    Array([0.])
+    """
+
+    _fn = tanh
+
+
+class Softmax(_Activation):
+    """Softmax along ``dim``: non-negative values summing to 1.
+
+    ``dim=None`` follows PyTorch's deprecated implicit choice (with its warning).
+
+    >>> import numpygrad as npg
+    >>> from numpygrad.nn.activation import Softmax
+    >>> Softmax(dim=-1)(npg.array([[0.0, 0.0]]))
+    Array([[0.5, 0.5]])
+    """
+
+    _fn = softmax
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__(dim=dim)
+
+    def forward(self, x: Array) -> Array:
+        dim = self.dim
+        if dim is None:
+            warnings.warn(f"Implicit dimension choice for {type(self)._fn.__name__} has been "
+                          "deprecated. Change the call to include dim=X as an argument.",
+                          UserWarning, stacklevel=2)
+            dim = 0 if x.ndim in (0, 1, 3) else 1
+        return type(self)._fn(x, dim)
+
+
+class LogSoftmax(Softmax):
+    """Log of the softmax along ``dim``, computed stably.
+
+    >>> import numpygrad as npg
+    >>> from numpygrad.nn.activation import LogSoftmax
+    >>> LogSoftmax(dim=1)(npg.array([[1e4, 0.0]]))
+    Array([[     0., -10000.]])
+    """
+
+    _fn = log_softmax

@@ -1,0 +1,227 @@
+"""Piecewise ops: sign, floor, ceil, round (zero gradient), clip and relu.
+
+Kink conventions follow PyTorch: relu'(0) = 0 and clip's gradient is 1 at
+both (inclusive) boundaries. These functions are also exported by
+:mod:`numpygrad.ops.elementwise`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from numpygrad._array import Array, _wrap
+from numpygrad.autograd.function import Function
+
+__all__ = ["sign", "floor", "ceil", "round", "clip", "clamp", "relu"]
+
+
+class _ZeroGradient(Function):
+    """Base of piecewise-constant ops: differentiable, with gradient 0 everywhere."""
+
+    save_inputs = False
+
+    def backward(self, grad: Array) -> Array:
+        # Zeros, not grad * 0, so an inf or nan upstream gradient stays out.
+        return _wrap(np.zeros_like(grad.data))
+
+
+class Sign(_ZeroGradient):
+    """``sign(x)`` with zero gradient."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.sign(x)
+
+
+def sign(x: Any) -> Array:
+    """Elementwise sign (-1, 0 or 1); differentiable with gradient 0.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.sign(npg.array([-2.0, 0.0, 3.0]))
+    Array([-1.,  0.,  1.])
+    """
+    return Sign.apply(x)
+
+
+class Floor(_ZeroGradient):
+    """``floor(x)`` with zero gradient; integers pass through unchanged."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.floor(x) if x.dtype.kind == "f" else x.copy()
+
+
+def floor(x: Any) -> Array:
+    """Elementwise floor; differentiable with gradient 0.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.floor(npg.array([-1.5, 1.5]))
+    Array([-2.,  1.])
+    """
+    return Floor.apply(x)
+
+
+class Ceil(_ZeroGradient):
+    """``ceil(x)`` with zero gradient; integers pass through unchanged."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.ceil(x) if x.dtype.kind == "f" else x.copy()
+
+
+def ceil(x: Any) -> Array:
+    """Elementwise ceiling; differentiable with gradient 0.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.ceil(npg.array([-1.5, 1.5]))
+    Array([-1.,  2.])
+    """
+    return Ceil.apply(x)
+
+
+class Round(_ZeroGradient):
+    """Round half to even to ``decimals`` places, with zero gradient."""
+
+    def __init__(self, decimals: int = 0) -> None:
+        self.decimals = decimals
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.round(x, self.decimals)
+
+
+def round(x: Any, decimals: int = 0) -> Array:  # noqa: A001 - NumPy's name
+    """Round to ``decimals`` places (halves to even); differentiable with gradient 0.
+
+    :meth:`Array.round` is the non-differentiable method; this function keeps
+    the graph, like ``torch.round``.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.round(npg.array([0.5, 1.5, 2.567]))
+    Array([0., 2., 3.])
+    >>> npg.round(npg.array([2.567]), decimals=1)
+    Array([2.6])
+    """
+    return Round.apply(x, decimals=decimals)
+
+
+class Clip(Function):
+    """Clip to constant bounds (Python scalars or None); gradient 1 inside ``[lo, hi]``."""
+
+    def __init__(self, lo: float | None, hi: float | None) -> None:
+        self.lo = lo
+        self.hi = hi
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.clip(x, self.lo, self.hi)
+
+    def backward(self, grad: Array) -> Array:
+        x, lo, hi = self.inputs[0].data, self.lo, self.hi
+        if lo is None:
+            inside = x <= hi
+        elif hi is None:
+            inside = x >= lo
+        else:
+            inside = (x >= lo) & (x <= hi)
+        return grad * _wrap(inside)
+
+
+class ClipArray(Function):
+    """Clip to Array bounds; the bounds get the gradient where they were chosen.
+
+    The inputs are ``x`` followed by the bounds that are present. The masks are
+    PyTorch's, including ``lo > hi`` (the result is ``hi``, which gets it all).
+    """
+
+    def __init__(self, has_lo: bool, has_hi: bool) -> None:
+        self.has_lo = has_lo
+        self.has_hi = has_hi
+
+    def forward(self, x: np.ndarray, *bounds: np.ndarray) -> np.ndarray:
+        lo = bounds[0] if self.has_lo else None
+        hi = bounds[-1] if self.has_hi else None
+        return np.clip(x, lo, hi)
+
+    def backward(self, grad: Array) -> tuple[Array | None, ...]:
+        x = self.inputs[0].data
+        lo = self.inputs[1].data if self.has_lo else None
+        hi = self.inputs[-1].data if self.has_hi else None
+        # One mask per input, built only for the inputs that need a gradient.
+        if lo is None:
+            masks = (lambda: x <= hi, lambda: x > hi)
+        elif hi is None:
+            masks = (lambda: x >= lo, lambda: x < lo)
+        else:
+            masks = (lambda: (x >= lo) & (x <= hi), lambda: (x < lo) & (lo < hi),
+                     lambda: (x > hi) | (hi < lo))
+        return tuple(grad * _wrap(m()) if n else None
+                     for m, n in zip(masks, self.needs_input_grad))
+
+
+def _scalar(bound: Any) -> bool:
+    return bound is None or isinstance(bound, (int, float, np.generic))
+
+
+def clip(x: Any, min: Any = None, max: Any = None) -> Array:  # noqa: A002 - torch's names
+    """Limit values to ``[min, max]``; either bound may be None, a number or an Array.
+
+    The gradient is 1 inside the interval including both boundaries (as in
+    PyTorch) and 0 outside; Array bounds receive the gradient of the elements
+    they replaced. ``clamp`` is the same function.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> x = npg.array([-1.0, 0.0, 0.5, 1.0, 2.0], requires_grad=True)
+    >>> y = npg.clip(x, 0.0, 1.0)
+    >>> y
+    Array([0. , 0. , 0.5, 1. , 1. ], grad_fn=<Clip>)
+    >>> y.sum().backward()
+    >>> x.grad
+    Array([0., 1., 1., 1., 0.])
+    """
+    if min is None and max is None:
+        raise ValueError("clip: at least one of 'min' or 'max' must not be None")
+    if _scalar(min) and _scalar(max):
+        # NumPy scalars become Python scalars so they cannot promote float32 data.
+        lo = min.item() if isinstance(min, np.generic) else min
+        hi = max.item() if isinstance(max, np.generic) else max
+        return Clip.apply(x, lo=lo, hi=hi)
+    bounds = [b for b in (min, max) if b is not None]
+    return ClipArray.apply(x, *bounds, has_lo=min is not None, has_hi=max is not None)
+
+
+clamp = clip
+
+
+class Relu(Function):
+    """``max(x, 0)``; the gradient at 0 is 0. Backward reads the output's sign."""
+
+    save_inputs = False
+    save_output = True
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return np.maximum(x, 0)
+
+    def backward(self, grad: Array) -> Array:
+        return grad * _wrap(self.output.data > 0)
+
+
+def relu(x: Any) -> Array:
+    """Rectified linear unit ``max(x, 0)``; its gradient at 0 is 0 (PyTorch).
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> x = npg.array([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> npg.relu(x).sum().backward()
+    >>> x.grad
+    Array([0., 0., 1.])
+    """
+    return Relu.apply(x)

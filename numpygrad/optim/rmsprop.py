@@ -1,0 +1,125 @@
+"""RMSprop, optionally centered and with momentum."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from numpygrad.optim.optimizer import Optimizer, check_lr, check_nonnegative
+
+__all__ = ["RMSprop"]
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop, as ``torch.optim.RMSprop``.
+
+    .. math::
+        v_t = \alpha v_{t-1} + (1-\alpha) g_t^2,\qquad
+        \bar g_t = \alpha \bar g_{t-1} + (1-\alpha) g_t \ \text{(centered)},
+
+        d_t = \sqrt{v_t - \bar g_t^2} + \epsilon \ \text{(centered) or }
+        \sqrt{v_t} + \epsilon,\qquad
+        b_t = \mu b_{t-1} + g_t / d_t,\qquad
+        \theta_t = \theta_{t-1} - \gamma\, b_t
+
+    (without momentum, :math:`\theta_t = \theta_{t-1} - \gamma g_t / d_t`).
+
+    Parameters
+    ----------
+    params : iterable of Array or dict
+        Parameters or parameter groups.
+    lr : float
+        Learning rate :math:`\gamma` (default 1e-2).
+    alpha : float
+        Smoothing constant (default 0.99).
+    eps : float
+        Added to the denominator (default 1e-8).
+    weight_decay : float
+        L2 penalty (default 0).
+    momentum : float
+        Momentum factor :math:`\mu` (default 0).
+    centered : bool
+        Normalize by an estimate of the gradient's variance.
+    maximize : bool
+        Maximize the objective instead of minimizing it.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad.optim import RMSprop
+    >>> w = npg.array([1.0, -2.0], requires_grad=True)
+    >>> w.grad = npg.array([0.5, 0.5])
+    >>> RMSprop([w], lr=0.01, alpha=0.75, eps=0.0).step()
+    >>> w
+    Array([ 0.98, -2.02], requires_grad=True)
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,
+                 centered: bool = False, *, maximize: bool = False) -> None:
+        defaults = {"lr": lr, "alpha": alpha, "eps": eps, "weight_decay": weight_decay,
+                    "momentum": momentum, "centered": centered, "maximize": maximize}
+        super().__init__(params, defaults)
+
+    def _validate_hyperparameters(self, group: dict[str, Any]) -> None:
+        check_lr(group["lr"])
+        check_nonnegative(group["eps"], "epsilon value", "eps")
+        check_nonnegative(group["momentum"], "momentum value", "momentum")
+        check_nonnegative(group["weight_decay"], "weight_decay value", "weight_decay")
+        check_nonnegative(group["alpha"], "alpha value", "alpha")
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+        momentum, centered = group["momentum"], group["centered"]
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            data = p.data
+            state = self.state.get(p)
+            if not state:
+                state = self.state[p]
+                state["step"] = 0
+                state["square_avg"] = np.zeros_like(data)
+                if momentum > 0:
+                    state["momentum_buffer"] = np.zeros_like(data)
+                if centered:
+                    state["grad_avg"] = np.zeros_like(data)
+            state["step"] += 1
+            g = self._effective_grad(data, grad.data, group["weight_decay"], group["maximize"])
+            square_avg = state["square_avg"]
+            avg = self._buffer(data, 1)
+            square_avg *= alpha
+            np.square(g, out=avg)
+            avg *= 1 - alpha
+            square_avg += avg
+            if centered:
+                grad_avg = state["grad_avg"]
+                # grad_avg.lerp_(g, 1 - alpha), in torch's two-branch form.
+                weight = 1 - alpha
+                np.subtract(g, grad_avg, out=avg)
+                if weight < 0.5:
+                    avg *= weight
+                    grad_avg += avg
+                else:
+                    avg *= 1 - weight
+                    np.subtract(g, avg, out=grad_avg)
+                np.square(grad_avg, out=avg)
+                np.subtract(square_avg, avg, out=avg)
+                np.sqrt(avg, out=avg)
+            else:
+                np.sqrt(square_avg, out=avg)
+            avg += eps
+            if momentum > 0:
+                buf = state["momentum_buffer"]
+                buf *= momentum
+                np.divide(g, avg, out=avg)
+                buf += avg
+                np.multiply(buf, -lr, out=avg)
+            else:
+                np.divide(g, avg, out=avg)
+                avg *= -lr
+            data += avg
+            p._vc[0] += 1  # an in-place change: saved copies of p in a live graph are stale

@@ -1,0 +1,413 @@
+"""The backward engine: seeding, accumulation, graph release, hooks, aliasing, broadcasting,
+deep graphs and memory (RELIABILITY §1.3, §1.4, §1.6 and §3 items 14-17, 21-25, 28)."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import numpygrad as npg
+from tests.helpers import arrays, broadcastable_pair
+
+
+def leaf(values, dtype=np.float64):
+    return npg.array(np.asarray(values, dtype=dtype), requires_grad=True)
+
+
+# -- seeding the root ------------------------------------------------------------------------
+class TestSeed:
+    def test_implicit_gradient_only_for_single_element_outputs(self):
+        x = leaf([1.0, 2.0])
+        with pytest.raises(RuntimeError, match=r"implicitly created only for scalar.*\(2,\)"):
+            (x * 2).backward()
+        assert x.grad is None
+        for shape in [(), (1,), (1, 1)]:
+            y = leaf(np.full(shape, 3.0))
+            (y * y).backward()
+            np.testing.assert_array_equal(y.grad.data, np.full(shape, 6.0))
+
+    @pytest.mark.parametrize("kind", ["array", "ndarray", "list"])
+    def test_explicit_gradient(self, kind):
+        x = leaf([1.0, 2.0, 3.0])
+        up = [0.5, -1.0, 2.0]
+        g = {"array": npg.array(up, dtype=np.float64), "ndarray": np.array(up),
+             "list": up}[kind]
+        (x * 3).backward(g)
+        np.testing.assert_array_equal(x.grad.data, np.array(up) * 3)
+
+    def test_wrong_shape_gradient_raises_with_both_shapes(self):
+        x = leaf([1.0, 2.0, 3.0])
+        with pytest.raises(RuntimeError, match=r"Mismatch in shape.*\(2,\).*\(3,\)"):
+            (x * 2).backward(np.ones(2))
+        with pytest.raises(RuntimeError, match="Mismatch in shape"):
+            (x * 2).backward(np.ones((1, 3)))
+
+    def test_integer_gradient_is_cast(self):
+        x = leaf([1.0, 2.0], dtype=np.float32)
+        (x * 2).backward(np.array([1, 3]))
+        assert x.grad.dtype == np.float32
+        np.testing.assert_array_equal(x.grad.data, [2.0, 6.0])
+
+    def test_backward_of_an_array_without_grad_raises(self):
+        with pytest.raises(RuntimeError, match="does not require grad"):
+            npg.array([1.0]).backward()
+        x = leaf([1.0])
+        with npg.no_grad():
+            y = x * 2
+        assert not y.requires_grad and y.grad_fn is None
+        with pytest.raises(RuntimeError, match="does not require grad"):
+            y.backward()
+
+    def test_backward_of_a_leaf(self):
+        x = leaf([1.0, 2.0])
+        up = np.array([3.0, 4.0])
+        x.backward(up)
+        np.testing.assert_array_equal(x.grad.data, up)
+        assert not np.shares_memory(x.grad.data, up)
+
+
+# -- accumulation, release, retain ---------------------------------------------------------
+class TestAccumulation:
+    def test_two_backward_calls_on_fresh_graphs_accumulate(self):
+        x = leaf(1.0)
+        (x * 3).backward()
+        (x * 4).backward()
+        assert x.grad.item() == 7.0
+
+    def test_setting_grad_to_none_resets(self):
+        x = leaf(1.0)
+        (x * 3).backward()
+        x.grad = None
+        (x * 4).backward()
+        assert x.grad.item() == 4.0
+
+    def test_grad_setter(self):
+        x = leaf([1.0, 2.0], dtype=np.float32)
+        x.grad = np.array([1.0, 1.0], dtype=np.float32)
+        assert isinstance(x.grad, npg.Array)
+        x.grad = npg.array([2.0, 2.0])
+        (x * 1).sum().backward()
+        np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+        with pytest.raises(ValueError, match=r"\(3,\).*\(2,\)"):
+            x.grad = np.ones(3, dtype=np.float32)
+        with pytest.raises(TypeError, match="float64.*float32"):
+            x.grad = np.ones(2, dtype=np.float64)
+        with pytest.raises(TypeError, match="float64.*float32"):
+            x.grad = npg.ones(2, dtype=np.float64)
+
+    def test_grad_setter_copies_an_ndarray(self):
+        x = leaf([1.0, 2.0])
+        g = np.ones(2)
+        x.grad = g
+        assert not np.shares_memory(x.grad.data, g)
+
+    def test_non_leaf_grad_is_none_unless_retained(self):
+        x = leaf(2.0)
+        y = x * x
+        z = y * 3
+        w = y * 3
+        z.backward()
+        assert y.grad is None and z.grad is None
+        y2 = x * x
+        y2.retain_grad()
+        assert y2.retains_grad
+        (y2 * 3).backward()
+        assert y2.grad.item() == 3.0
+        del w
+
+    def test_backward_retain_grad_switch(self):
+        x = leaf(3.0)
+        y = x * x
+        z = y + y
+        z.backward(retain_grad=True)
+        assert (z.grad.item(), y.grad.item(), x.grad.item()) == (1.0, 2.0, 12.0)
+
+    @pytest.mark.parametrize("make", [lambda a: 3 * a * a, lambda a: (a + 1).sum(),
+                                      lambda a: a.sum(), lambda a: (a * 2).exp().sum()])
+    def test_second_backward_raises_and_does_not_double_count(self, make):
+        a = leaf([2.0])
+        c = make(a)
+        c.backward()
+        first = a.grad.data.copy()
+        with pytest.raises(RuntimeError, match="second time.*retain_graph=True"):
+            c.backward()
+        np.testing.assert_array_equal(a.grad.data, first)
+
+    def test_retain_graph_doubles_exactly(self):
+        a = leaf(2.0)
+        c = 3 * a * a
+        c.backward(retain_graph=True)
+        assert a.grad.item() == 12.0
+        c.backward()
+        assert a.grad.item() == 24.0  # micrograd and npg HEAD gave 36 and 48
+        with pytest.raises(RuntimeError, match="retain_graph"):
+            c.backward()
+
+    def test_intermediates_not_reset_between_retained_calls(self):
+        x = leaf(3.0)
+        y = x * x
+        y.retain_grad()
+        z = y * 2
+        z.backward(retain_graph=True)
+        z.backward()
+        assert y.grad.item() == 4.0 and x.grad.item() == 24.0
+
+    def test_fan_out(self):
+        x = leaf(1.0)
+        (x + x).backward()
+        assert x.grad.item() == 2.0
+        a = leaf(1.0)
+        b = a + a
+        c = b + b
+        c.backward()
+        assert a.grad.item() == 4.0  # micrograd issue #2
+
+    def test_leaf_not_on_the_path_keeps_none(self):
+        p, q = leaf(1.0), leaf(1.0)
+        r = q * 5  # q is in another graph
+        (p * 2).backward()
+        assert q.grad is None and p.grad.item() == 2.0
+        del r
+
+    def test_leaf_without_requires_grad_gets_nothing(self):
+        x, c = leaf([1.0]), npg.array([2.0], dtype=np.float64)
+        (x * c).sum().backward()
+        assert c.grad is None
+
+    def test_no_grad_results(self):
+        x = leaf([1.0, 2.0])
+        with npg.no_grad():
+            y = (x * 2).exp() + x
+        assert not y.requires_grad and y.grad_fn is None and y.is_leaf
+
+    def test_multiple_roots(self):
+        x = leaf([1.0, 2.0])
+        y1, y2 = (x * 2).sum(), (x * x).sum()
+        npg.autograd.backward([y1, y2])
+        np.testing.assert_array_equal(x.grad.data, [4.0, 6.0])
+
+    def test_zero_d_gradients_are_0d_arrays(self):
+        x = leaf(3.0)
+        (x * x).backward()
+        assert type(x.grad.data) is np.ndarray and x.grad.shape == ()
+        s = leaf(2.0)
+        (s * npg.array([1.0, 2.0], dtype=np.float64)).sum().backward()
+        assert type(s.grad.data) is np.ndarray and s.grad.item() == 3.0
+
+
+# -- hooks ------------------------------------------------------------------------------------
+class TestHooks:
+    def test_hook_modifies_grad_and_can_be_removed(self):
+        x = leaf([1.0, 2.0])
+        seen = []
+        h = x.register_hook(lambda g: (seen.append(g.data.copy()), g * 10)[1])
+        (x * 1).sum().backward()
+        np.testing.assert_array_equal(x.grad.data, [10.0, 10.0])
+        np.testing.assert_array_equal(seen[0], [1.0, 1.0])
+        h.remove()
+        x.grad = None
+        (x * 1).sum().backward()
+        np.testing.assert_array_equal(x.grad.data, [1.0, 1.0])
+
+    def test_hook_returning_none_keeps_grad(self):
+        x = leaf([1.0, 2.0])
+        x.register_hook(lambda g: None)
+        (x * 3).sum().backward()
+        np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+
+    def test_hook_on_non_leaf_changes_upstream(self):
+        x = leaf([1.0, 2.0])
+        y = x * 2
+        y.register_hook(lambda g: g * 10)
+        y.sum().backward()
+        np.testing.assert_array_equal(x.grad.data, [20.0, 20.0])
+
+    def test_hook_needs_requires_grad(self):
+        with pytest.raises(RuntimeError, match="doesn't require gradient"):
+            npg.array([1.0]).register_hook(lambda g: g)
+
+
+# -- memory: aliasing, deep graphs, freeing ------------------------------------------------
+class TestMemory:
+    def test_grad_never_aliases_the_user_gradient(self):
+        for make in (lambda x: x * 1, lambda x: x + 0, lambda x: x.reshape(2), lambda x: x):
+            x = leaf([1.0, 2.0])
+            up = np.array([1.0, 2.0])
+            up_copy = up.copy()
+            make(x).backward(up)
+            assert not np.shares_memory(x.grad.data, up)
+            x.grad.data += 1  # an optimizer writing into .grad must not touch the caller
+            np.testing.assert_array_equal(up, up_copy)
+
+    def test_user_array_gradient_is_not_aliased(self):
+        x = leaf([1.0, 2.0])
+        up = npg.array([1.0, 1.0], dtype=np.float64)
+        (x + 0).backward(up)
+        assert not np.shares_memory(x.grad.data, up.data)
+
+    @pytest.mark.parametrize("create_graph", [False, True])
+    def test_two_leaves_never_share_grad_memory(self, create_graph):
+        a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+        up = npg.array([1.0, 1.0], dtype=np.float64)
+        (a + b).backward(up, create_graph=create_graph)
+        assert a.grad is not b.grad
+        assert not np.shares_memory(a.grad.data, b.grad.data)
+        assert not np.shares_memory(a.grad.data, up.data)
+        # Through an owned intermediate gradient, too.
+        c, d = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+        ((c + d) * 2).sum().backward(create_graph=create_graph)
+        assert not np.shares_memory(c.grad.data, d.grad.data)
+        np.testing.assert_array_equal(c.grad.data, [2.0, 2.0])
+
+    def test_accumulation_does_not_mutate_a_previous_grad_object(self):
+        x = leaf([1.0, 2.0])
+        (x * 2).sum().backward()
+        first = x.grad
+        (x * 3).sum().backward()
+        np.testing.assert_array_equal(first.data, [2.0, 2.0])
+        np.testing.assert_array_equal(x.grad.data, [5.0, 5.0])
+
+    def test_deep_chain_backward_and_deletion(self):
+        # The cyclic GC is off: it only slows the 200 000 allocations down, and
+        # the chain must be freed by reference counting anyway.
+        gc.disable()
+        try:
+            x = leaf(1.0)
+            y = x + 1.0
+            first = weakref.ref(y.grad_fn)  # the node at the far end of the chain
+            for _ in range(100_000):
+                y = y + 1.0
+            y.backward()  # no RecursionError: the topological order is iterative
+            assert x.grad.item() == 1.0
+            del y  # freed without RecursionError or a C-stack overflow
+            assert first() is None
+        finally:
+            gc.enable()
+
+    def test_graph_freed_without_the_cyclic_gc(self):
+        gc.collect()
+        gc.disable()
+        try:
+            x = leaf([1.0, 2.0])
+            refs = []
+            for _ in range(20):
+                h = (x * 2).exp()
+                loss = (h * x).sum()
+                refs += [weakref.ref(h), weakref.ref(loss), weakref.ref(loss.grad_fn)]
+                loss.backward()
+                del h, loss
+            assert all(r() is None for r in refs)
+            y = (x * 3).sum()
+            r = weakref.ref(y)
+            del y  # also without ever calling backward
+            assert r() is None
+        finally:
+            gc.enable()
+
+    def test_released_graph_keeps_no_saved_values(self):
+        x = leaf([1.0, 2.0])
+        y = (x * 2).exp()
+        node = y.grad_fn
+        y.sum().backward()
+        assert node.__dict__ == {}
+
+
+# -- custom Function errors and broadcasting -----------------------------------------------
+class TestGradientChecks:
+    def test_wrong_number_of_gradients(self):
+        class Bad2(npg.Function):
+            def forward(self, x):
+                return x * 2
+
+            def backward(self, grad):
+                return grad, grad
+
+        with pytest.raises(RuntimeError, match=r"Bad2.*incorrect number.*expected 1, got 2"):
+            Bad2.apply(leaf([1.0, 2.0])).sum().backward()
+
+    @pytest.mark.parametrize("gshape", [(5,), (2, 3), (1, 3), (3, 1)])
+    def test_wrong_shaped_gradient(self, gshape):
+        class BadBackward(npg.Function):
+            def forward(self, x):
+                return x * 2
+
+            def backward(self, grad):
+                return npg.ones(gshape, dtype=np.float64)
+
+        pattern = rf"BadBackward.*index 0.*{gshape[0]}.*\(3,\)"
+        with pytest.raises(RuntimeError, match=pattern):
+            BadBackward.apply(leaf([1.0, 2.0, 3.0])).sum().backward()
+
+    def test_right_number_of_elements_but_wrong_shape_is_refused(self):
+        class Reshaped(npg.Function):
+            def forward(self, x):
+                return x * 2
+
+            def backward(self, grad):
+                return grad.reshape(2, 2)
+
+        with pytest.raises(RuntimeError, match=r"Reshaped.*\(2, 2\).*\(4,\)"):
+            Reshaped.apply(leaf([1.0, 2.0, 3.0, 4.0])).sum().backward()
+
+    def test_none_gradient_for_an_input(self):
+        class FirstOnly(npg.Function):
+            def forward(self, a, b):
+                return a + b
+
+            def backward(self, grad):
+                return grad, None
+
+        a, b = leaf([1.0]), leaf([2.0])
+        FirstOnly.apply(a, b).sum().backward()
+        assert a.grad.item() == 1.0 and b.grad is None
+
+    def test_broadcast_scalar_with_vector(self):
+        s, v = leaf(2.0), leaf([1.0, 2.0, 3.0])
+        (s * v).backward(np.array([1.0, 10.0, 100.0]))
+        assert s.grad.shape == () and s.grad.item() == 321.0
+        np.testing.assert_array_equal(v.grad.data, [2.0, 20.0, 200.0])
+
+    def test_broadcast_column_with_row(self):
+        c = leaf([[1.0], [2.0]])
+        r = leaf([[1.0, 2.0, 3.0]])
+        (c * r).backward(np.ones((2, 3)))
+        np.testing.assert_array_equal(c.grad.data, [[6.0], [6.0]])
+        np.testing.assert_array_equal(r.grad.data, [[3.0, 3.0, 3.0]])
+
+    def test_broadcast_leading_axes(self):
+        v = leaf([1.0, 2.0, 3.0])
+        k = leaf([[1.0, 2.0, 3.0]])
+        big = npg.ones(4, 2, 3, dtype=np.float64)
+        (v * big + k).backward(np.ones((4, 2, 3)))
+        np.testing.assert_array_equal(v.grad.data, [8.0, 8.0, 8.0])
+        np.testing.assert_array_equal(k.grad.data, [[8.0, 8.0, 8.0]])
+
+    @given(pair=broadcastable_pair(max_dims=3, max_side=3), data=st.data())
+    def test_broadcast_gradients_match_summing(self, pair, data):
+        sa, sb = pair
+        a = leaf(data.draw(arrays(shape=sa)))
+        b = leaf(data.draw(arrays(shape=sb)))
+        out = a * b
+        up = data.draw(arrays(shape=out.shape))
+        out.backward(up)
+        # d(sum(up * a * b))/da = sum of up * b over the broadcast axes.
+        exp_a = np.broadcast_to(up * b.data, out.shape)
+        exp_b = np.broadcast_to(up * a.data, out.shape)
+        for x, e in ((a, exp_a), (b, exp_b)):
+            assert x.grad.shape == x.shape and x.grad.dtype == x.dtype
+            lead = e.ndim - x.ndim
+            e = e.sum(axis=tuple(range(lead))) if lead else e
+            axes = tuple(i for i, n in enumerate(x.shape) if n == 1 and e.shape[i] != 1)
+            e = e.sum(axis=axes, keepdims=True) if axes else e
+            np.testing.assert_allclose(x.grad.data, e.reshape(x.shape), rtol=1e-12, atol=1e-12)
+
+    def test_gradient_dtype_follows_the_input(self):
+        a = leaf([1.0, 2.0], dtype=np.float32)
+        b = leaf([3.0, 4.0], dtype=np.float64)
+        (a * b).sum().backward()
+        assert a.grad.dtype == np.float32 and b.grad.dtype == np.float64
