@@ -40,6 +40,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--resume", action="store_true", help="continue from --checkpoint")
     p.add_argument("--limit", type=int, default=None,
                    help="train on the first N training images only (quick runs)")
+    p.add_argument("--stop-after", type=int, default=None,
+                   help="stop after this epoch (simulates an interruption; see --resume)")
+    p.add_argument("--log-csv", type=Path, default=None,
+                   help="append epoch,train_loss,test_accuracy,seconds rows to this file")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return p.parse_args(argv)
 
@@ -109,6 +113,14 @@ def main(argv: list[str] | None = None) -> float:
         npg.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                   "scheduler": scheduler.state_dict(), "generator": shuffle_gen.get_state(),
                   "epoch": epoch + 1}, args.checkpoint)
+        if args.log_csv is not None:
+            new = not args.log_csv.exists()
+            with open(args.log_csv, "a") as f:
+                if new:
+                    f.write("epoch,train_loss,test_accuracy,seconds\n")
+                f.write(f"{epoch + 1},{loss.item():.6f},{accuracy:.6f},{train_time:.3f}\n")
+        if args.stop_after is not None and epoch + 1 >= args.stop_after:
+            break
     print(f"final test accuracy {accuracy:.4f} in {time.perf_counter() - t_start:.1f} s; "
           f"checkpoint: {args.checkpoint}")
     return accuracy

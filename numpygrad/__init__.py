@@ -38,6 +38,7 @@ from numpygrad import autograd, functions, linalg, random, testing
 from numpygrad.serialization import load, save
 from numpygrad import nn, optim, data
 from numpygrad.optim.optimize import optimize
+from numpygrad.random import manual_seed, seed, initial_seed
 
 float16 = _np.float16
 float32 = _np.float32

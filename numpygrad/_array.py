@@ -96,6 +96,14 @@ class Array(_ArrayMethods):
     tracked Arrays. A ufunc numpygrad lacks, a ufunc method
     (``np.add.reduce``) or extra keywords raise ``TypeError``; ``out=``
     ndarrays compute on the raw data without a graph (as ``nd += x`` does).
+    Other NumPy functions (``np.where``, ``np.concatenate``) see only the
+    data: use the numpygrad functions of the same name to stay tracked.
+
+    In-place operators (``+=``, ``x[i] = v``, ``fill_``) on an array in a graph
+    are recorded like their out-of-place forms. They raise on a leaf that
+    requires grad and on a view of an array in a graph (outside ``no_grad``);
+    a saved array changed in place behind autograd's back makes backward
+    raise (the version counter).
 
     Examples
     --------
@@ -499,8 +507,25 @@ class Array(_ArrayMethods):
         return format(str(self), spec)
 
     def __copy__(self) -> Array:
-        keep = self._requires_grad and self.grad_fn is None
-        return Array(self.data, requires_grad=keep)
+        # A copy is a new leaf with its own data; it keeps the subclass
+        # (copy.copy of a Parameter is a Parameter), like __deepcopy__.
+        new = _wrap(self.data.copy())
+        new.__class__ = type(self)
+        new._requires_grad = self._requires_grad and self.grad_fn is None
+        if hasattr(self, "__dict__"):
+            new.__dict__.update(self.__dict__)
+        return new
+
+    def view_as(self, other: Any) -> Array:
+        """Reshape to ``other``'s shape without copying (PyTorch's ``view_as``).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> npg.arange(6).view_as(npg.zeros((2, 3))).shape
+        (2, 3)
+        """
+        return _shape.view(self, np.shape(other))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Array:
         new = type(self).__new__(type(self))

@@ -158,7 +158,7 @@ def test_gradgradcheck_with_explicit_grad_outputs():
 def test_gradgradcheck_pairs_grad_outputs_with_outputs():
     # The first output needs no grad: its grad_output must not shift to the second.
     x = leaf([0.5, 1.5])
-    c = npg.array([1.0, 2.0], dtype=np.float64)
+    c = npg.array([1.0, 2.0, 3.0], dtype=np.float64)
     assert gradgradcheck(lambda a: (c * 2, a**3), [x])
 
 

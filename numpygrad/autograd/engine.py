@@ -259,7 +259,7 @@ def _copy(g: Array) -> Array:
 
 
 def _cast(g: Array, dtype: np.dtype) -> Array:
-    from numpygrad.ops.elementwise import Cast
+    from numpygrad.ops.arithmetic import Cast
 
     return Cast.apply(g, dtype=dtype)
 
@@ -427,8 +427,15 @@ def grad(
                 f"The differentiated array at index {k} appears to not have been used in the "
                 "graph. Set allow_unused=True if this is the desired behavior."
             )
-        aliased = g is not None and (g.grad_fn is not None or g.data.base is not None)
-        if aliased and not create_graph:
-            g = _wrap(np.array(g.data, copy=True))
+        # Results must not share memory with the caller's grad_outputs or with
+        # each other (Add hands one gradient to both inputs; an unchanged seed
+        # came back as the caller's own ndarray).
+        if g is not None:
+            shared = any(np.may_share_memory(g.data, o.data)
+                         for o in [*seeds, *result] if o is not None)
+            if create_graph:
+                g = _copy(g) if shared else g
+            elif shared or g.grad_fn is not None or g.data.base is not None:
+                g = _wrap(np.array(g.data, copy=True))
         result.append(g)
     return tuple(result)

@@ -188,7 +188,13 @@ def lift(args: tuple[Any, ...]) -> tuple[Array, ...]:
     for a in args:
         if isinstance(a, Array):
             out.append(a)
-        elif isinstance(a, (bool, int, float)):
+        elif type(a) is float or type(a) is int or type(a) is bool:
+            out.append(_wrap(np.asarray(a, dtype=scalar_dtype(a, like))))
+        elif isinstance(a, np.generic) and like is not None and a.dtype.kind in "biuf":
+            # A NumPy scalar beside an Array is weak like a Python scalar, so
+            # float32 * np.float64(2) stays float32 (PyTorch's rule for 0-d operands);
+            # alone, it keeps its own dtype (asarray below).
+            a = a.item()
             out.append(_wrap(np.asarray(a, dtype=scalar_dtype(a, like))))
         else:
             out.append(asarray(a))

@@ -131,18 +131,20 @@ class MaxPool2dOp(Function):
             if nan:  # a NaN window's maximum is NaN: point at a NaN element
                 hit |= np.isnan(slices[k])
             np.putmask(arg, hit, k)
-        # Flat h * W + w position of each maximum: a per-window base plus a per-offset shift.
         (kh, kw), (sh, sw), (dh, dw), (oh, ow) = g.kernel, g.stride, g.dilation, g.out_hw
-        shift = ((np.arange(kh) * dh)[:, None] * w + np.arange(kw) * dw).ravel()
         if pt + pb + pl + pr and np.any(out == fill):
-            # A window whose maximum equals the padding value may point into the padding;
-            # clip to the nearest input element of the window, which holds the same value.
-            rows = np.clip(np.arange(oh)[:, None] * sh + (arg // kw) * dh - pt, 0, h - 1)
-            cols = np.clip(np.arange(ow) * sw + (arg % kw) * dw - pl, 0, w - 1)
-            self.plane_index = rows * w + cols
-        else:
-            base = (np.arange(oh) * sh - pt)[:, None] * w + (np.arange(ow) * sw - pl)
-            self.plane_index = base + np.take(shift, arg)
+            # A window whose maximum equals the padding value may have picked the padding:
+            # pick again among the window's input elements only (one of them is a maximum).
+            r0, c0 = np.arange(oh)[:, None] * sh - pt, np.arange(ow) * sw - pl
+            for k in range(len(slices) - 1, -1, -1):
+                i, j = divmod(k, kw)
+                inside = ((r0 + i * dh >= 0) & (r0 + i * dh < h)
+                          & (c0 + j * dw >= 0) & (c0 + j * dw < w))
+                np.putmask(arg, (slices[k] == out) & inside, k)
+        # Flat h * W + w position of each maximum: a per-window base plus a per-offset shift.
+        shift = ((np.arange(kh) * dh)[:, None] * w + np.arange(kw) * dw).ravel()
+        base = (np.arange(oh) * sh - pt)[:, None] * w + (np.arange(ow) * sw - pl)
+        self.plane_index = base + np.take(shift, arg)
         return out
 
     def backward(self, grad: Array) -> Array:

@@ -131,7 +131,9 @@ class Div(Function):
     def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
         a, b = self.inputs
         ga = grad / b if self.needs_input_grad[0] else None
-        gb = -grad * a / (b * b) if self.needs_input_grad[1] else None
+        # (g / b) * (a / b) rather than g * a / (b * b): b * b underflows to 0 for
+        # |b| < 1e-154 and would turn finite gradients into inf.
+        gb = (-grad / b) * (a / b) if self.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -201,7 +203,10 @@ class Pow(Function):
                 e = b.data.item()
                 ga = grad * (e * a ** (e - 1)) if e != 0 else grad * 0
             else:
-                ga = grad * where(b == 0, 0, b * a ** (b - 1))
+                # Where b == 0 use b = 1 inside the unused branch: 0 * 0**-1 would be
+                # 0 * inf = nan (and a warning) even though where() discards it.
+                bs = where(b == 0, 1, b)
+                ga = grad * where(b == 0, 0, bs * a ** (bs - 1))
         if self.needs_input_grad[1]:
             out = a**b
             gb = grad * where(a == 0, 0, out * log(where(a == 0, 1, a)))

@@ -148,3 +148,15 @@ def test_third_order_through_a_composition():
     (d2,) = npg.grad(d1.sum(), x, create_graph=True)
     (d3,) = npg.grad(d2.sum(), x)
     np.testing.assert_allclose(d3.data, np.exp(v) * (v + 3), rtol=1e-12)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_grad_results_never_alias_grad_outputs_or_each_other(create_graph):
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    up = np.array([1.0, -1.0])
+    ga, gb = npg.grad(a + b, [a, b], grad_outputs=up, create_graph=create_graph)
+    assert not np.shares_memory(ga.data, up) and not np.shares_memory(gb.data, up)
+    assert not np.shares_memory(ga.data, gb.data)
+    np.testing.assert_array_equal(ga.data, up)
+    (gx,) = npg.grad(a, a, grad_outputs=up)
+    assert not np.shares_memory(gx.data, up)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -361,3 +364,20 @@ def test_detach_shares_the_version_counter():
     d += 1
     assert x._version == 1 == d._version
     np.testing.assert_array_equal(x.data, [2.0, 3.0])
+
+
+def test_inplace_leaves_no_reference_cycle():
+    # Before the value-before-the-write stand-in, the node recorded by ``y += 1``
+    # held y as its input while y held the node: a cycle only the GC could free.
+    gc.collect()
+    gc.disable()
+    try:
+        x = leaf([1.0, 2.0])
+        y = x * 2
+        y += 1
+        y *= 3
+        refs = [weakref.ref(y), weakref.ref(y.grad_fn), weakref.ref(y.parents[0])]
+        del y
+        assert all(r() is None for r in refs)
+    finally:
+        gc.enable()

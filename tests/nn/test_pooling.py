@@ -128,3 +128,14 @@ def test_errors():
         avg_pool2d(x, 0)
     with pytest.raises(ValueError, match="divisor must be not zero"):
         avg_pool2d(x, 2, divisor_override=0)
+
+
+@pytest.mark.parametrize("kw", [{"kernel_size": 2, "padding": 1, "dilation": 2},
+                                {"kernel_size": 3, "padding": 1, "stride": 2},
+                                {"kernel_size": 2, "padding": 1}])
+def test_all_minus_inf_windows_never_pick_padding(kw):
+    t = torch_or_skip()
+    x = np.full((1, 1, 4, 4), -np.inf)
+    x[0, 0, 0, 0] = 1.0
+    compare_torch(lambda a: max_pool2d(a, **kw), lambda a: t.nn.functional.max_pool2d(a, **kw),
+                  x)
