@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> float:
         bar = tqdm(train_loader, desc=f"epoch {epoch + 1}/{args.epochs}", unit="batch",
                    disable=args.no_progress, leave=False)
         seen = 0
+        loss_sum = 0.0
         for images, labels in bar:
             logits = model(images.reshape(images.shape[0], -1))
             loss = F.cross_entropy(logits, labels)
@@ -101,13 +102,15 @@ def main(argv: list[str] | None = None) -> float:
             loss.backward()
             optimizer.step()
             seen += labels.shape[0]
+            loss_sum += loss.item() * labels.shape[0]
             if bar.n % 20 == 0:
                 rate = seen / (time.perf_counter() - t0)
                 bar.set_postfix(loss=f"{loss.item():.4f}", img_per_s=f"{rate:,.0f}")
         scheduler.step()
         train_time = time.perf_counter() - t0
         accuracy = evaluate(model, test_loader)
-        print(f"epoch {epoch + 1:2d}  loss {loss.item():.4f}  test accuracy {accuracy:.4f}  "
+        mean_loss = loss_sum / seen
+        print(f"epoch {epoch + 1:2d}  loss {mean_loss:.4f}  test accuracy {accuracy:.4f}  "
               f"({train_time:.1f} s, {seen / train_time:,.0f} images/s)")
         args.checkpoint.parent.mkdir(parents=True, exist_ok=True)
         npg.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
@@ -118,7 +121,7 @@ def main(argv: list[str] | None = None) -> float:
             with open(args.log_csv, "a") as f:
                 if new:
                     f.write("epoch,train_loss,test_accuracy,seconds\n")
-                f.write(f"{epoch + 1},{loss.item():.6f},{accuracy:.6f},{train_time:.3f}\n")
+                f.write(f"{epoch + 1},{mean_loss:.6f},{accuracy:.6f},{train_time:.3f}\n")
         if args.stop_after is not None and epoch + 1 >= args.stop_after:
             break
     print(f"final test accuracy {accuracy:.4f} in {time.perf_counter() - t_start:.1f} s; "

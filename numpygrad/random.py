@@ -384,7 +384,7 @@ def uniform(low: Any = 0.0, high: Any = 1.0, size: Any = None, *, dtype: Any = N
 
 def randperm(n: int, *, dtype: Any = None, requires_grad: bool = False,
              generator: Generator | None = None) -> Array:
-    """A random permutation of ``0 .. n-1`` (int64 by default).
+    """A random permutation of the integers ``0, ..., n - 1`` (int64 by default).
 
     Examples
     --------

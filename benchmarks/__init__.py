@@ -1,0 +1,1 @@
+"""numpygrad's benchmark suite: ``python benchmarks/run.py`` (see benchmarks/README.md)."""
