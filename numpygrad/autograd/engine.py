@@ -31,34 +31,27 @@ _SECOND_BACKWARD = (
 )
 
 
-def _topological_order(roots: Sequence[Function]) -> list[Function]:
-    """Nodes reachable from ``roots``, each after every node that consumes it.
+def _dependencies(roots: Sequence[Function]) -> dict[Function, int]:
+    """For every node reachable from ``roots``: how many reachable nodes consume it.
 
-    Iterative depth-first post-order; deterministic because edges are tuples.
+    An explicit stack, never recursion, so 100 000-op chains work.
     """
-    order: list[Function] = []
-    visited: set[int] = set()
-    for root in roots:
-        if id(root) in visited:
-            continue
-        visited.add(id(root))
-        stack: list[tuple[Function, int]] = [(root, 0)]
-        while stack:
-            node, i = stack[-1]
-            edges = node._edges
-            while i < len(edges):
-                e = edges[i]
-                i += 1
-                if type(e) is not Array and isinstance(e, Function) and id(e) not in visited:
-                    visited.add(id(e))
-                    stack[-1] = (node, i)
-                    stack.append((e, 0))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    order.reverse()
-    return order
+    deps: dict[Function, int] = {}
+    stack: list[Function] = []
+    for r in roots:
+        if r not in deps:
+            deps[r] = 0
+            stack.append(r)
+    while stack:
+        for e in stack.pop()._edges:
+            if type(e) is not Array and isinstance(e, Function):
+                count = deps.get(e)
+                if count is None:
+                    deps[e] = 1
+                    stack.append(e)
+                else:
+                    deps[e] = count + 1
+    return deps
 
 
 def _sum_to_shape(
@@ -150,10 +143,23 @@ def _run(
             target_keys[t.grad_fn if t.grad_fn is not None else t] = t
     found: dict[int, Array] = {}
 
-    order = _topological_order(root_nodes)
-    for node in order:
+    # Kahn's algorithm, as PyTorch's engine does: count how many consumers each
+    # reachable node has, then run a node once all of them have passed their
+    # gradient to it. Iterative, and deterministic (a LIFO stack over tuples).
+    deps = _dependencies(root_nodes)
+    ready = [r for r in dict.fromkeys(root_nodes) if deps[r] == 0]
+    while ready:
+        node = ready.pop()
+        edges = node._edges
         g = pending.pop(node, None)
         if g is None:
+            # No gradient reaches this node; its inputs still wait on it.
+            for e in edges:
+                if isinstance(e, Function):
+                    left = deps[e] - 1
+                    deps[e] = left
+                    if not left:
+                        ready.append(e)
             continue
         g_owned = owned.pop(node)
         if node._released:
@@ -165,42 +171,50 @@ def _run(
             if targets is None and (retain_all or out._retains_grad):
                 _store_grad(out, g, g_owned, create_graph)
                 g_owned = False
-        if node in target_keys:
+        if target_keys and node in target_keys:
             found[id(target_keys[node])] = g
         _check_versions(node, out)
         grads = node.backward(g)
+        inputs = node.inputs
+        needs = node.needs_input_grad
         if not retain_graph:
             node._released = True
             node.__dict__.clear()
-        if not isinstance(grads, tuple):
+        if type(grads) is not tuple:
             grads = tuple(grads) if isinstance(grads, list) else (grads,)
-        if len(grads) != len(node.inputs):
+        if len(grads) != len(inputs):
             raise RuntimeError(
                 f"function {type(node).__name__} returned an incorrect number of gradients "
-                f"(expected {len(node.inputs)}, got {len(grads)})"
+                f"(expected {len(inputs)}, got {len(grads)})"
             )
         seen: list[int] = []
         # ``g`` can be handed on by ownership to one input only: Add returns
         # the same gradient for both inputs, and two leaves must not share it.
         g_transferable = g_owned
+        gdata = g.data
         for k, gi in enumerate(grads):
-            if gi is None or not node.needs_input_grad[k]:
+            key = edges[k]
+            if type(key) is not Array and isinstance(key, Function):
+                left = deps[key] - 1
+                deps[key] = left
+                if not left:
+                    ready.append(key)
+            if gi is None or not needs[k]:
                 continue
-            x = node.inputs[k]
+            x = inputs[k]
             if type(gi) is not Array:
                 gi = gi if isinstance(gi, Array) else asarray(gi)
-            # may_share_memory, not identity: a backward may return a new Array
-            # wrapping the very buffer of ``g`` (``grad.detach()``).
-            gi_owned = (gi.data.base is None and id(gi.data) not in seen
-                        and not np.may_share_memory(gi.data, g.data))
-            seen.append(id(gi.data))
-            if gi.data.shape != x.data.shape:
-                gi = _sum_to_shape(gi, x.data.shape, g.data.shape, node, k)
+            gd = gi.data
+            # Owned: a fresh buffer, not a view, not g's own buffer (Add passes g
+            # on; ``grad.detach()`` wraps the same ndarray), not returned twice.
+            gi_owned = gd.base is None and gd is not gdata and id(gd) not in seen
+            seen.append(id(gd))
+            if gd.shape != x.data.shape:
+                gi = _sum_to_shape(gi, x.data.shape, gdata.shape, node, k)
                 gi_owned = gi_owned or gi.data.base is None
             if gi.data.dtype != x.data.dtype:
                 gi = gi.astype(x.data.dtype) if not create_graph else _cast(gi, x.data.dtype)
                 gi_owned = True
-            key = node._edges[k]
             prev = pending.get(key)
             if prev is None:
                 pending[key] = gi
@@ -208,7 +222,8 @@ def _run(
                     gi_owned, g_transferable = True, False
                 owned[key] = gi_owned
             else:
-                pending[key] = prev + gi
+                # First order adds the raw data: no node is needed for a sum.
+                pending[key] = prev + gi if create_graph else _wrap(prev.data + gi.data)
                 owned[key] = True
 
     # What is left in `pending` are the leaves (and roots that are leaves).

@@ -22,6 +22,8 @@ from numpygrad.autograd.grad_mode import _grad_enabled
 
 __all__ = ["Function"]
 
+_NO_GRAD = tuple((False,) * n for n in range(8))
+
 
 class Function:
     """A differentiable operation; each call creates one node of the graph.
@@ -111,7 +113,7 @@ class Function:
         Array(1.)
         """
         node = cls(**options) if options else cls()
-        return node(*args)
+        return node._call(args)
 
     def __call__(self, *args: Any) -> Array:
         if hasattr(self, "_edges"):
@@ -119,7 +121,16 @@ class Function:
                 f"this {type(self).__name__} object already recorded a call; "
                 "Function objects are single-use, create a new one for each call"
             )
-        inputs = lift(args)
+        return self._call(args)
+
+    def _call(self, args: tuple[Any, ...]) -> Array:
+        # The hot path of every op: keep it free of avoidable calls.
+        for a in args:
+            if type(a) is not Array:
+                inputs = lift(args)
+                break
+        else:
+            inputs = args
         record = False
         if _grad_enabled.get():
             for x in inputs:
@@ -127,10 +138,16 @@ class Function:
                     record = True
                     break
         if record:
-            self.needs_input_grad = tuple(x._requires_grad for x in inputs)
+            self.needs_input_grad = tuple([x._requires_grad for x in inputs])
         else:
-            self.needs_input_grad = (False,) * len(inputs)
-        data = self.forward(*[x.data for x in inputs])
+            self.needs_input_grad = _NO_GRAD[len(inputs)] if len(inputs) < 8 else (
+                (False,) * len(inputs))
+        if len(inputs) == 1:
+            data = self.forward(inputs[0].data)
+        elif len(inputs) == 2:
+            data = self.forward(inputs[0].data, inputs[1].data)
+        else:
+            data = self.forward(*[x.data for x in inputs])
         if type(data) is not np.ndarray:
             data = np.asarray(data)
         out = _wrap(data)

@@ -119,6 +119,50 @@ class CrossEntropy(_ClassLoss):
         return d * self._rows(grad)
 
 
+class SoftmaxCrossEntropy(_ClassLoss):
+    """Cross-entropy for plain class indices: no weights, smoothing or ignored rows.
+
+    The common training case gets its own node because it needs far less work
+    than the general one (no dense target matrix): the gradient w.r.t. the
+    logits is ``softmax - onehot``, computed in place in forward's buffer.
+    """
+
+    def __init__(self, reduction: str, target_index: np.ndarray) -> None:
+        self.reduction = reduction
+        self.target_index = target_index
+        self.scale = _scale(reduction, float(len(target_index)))
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        rows = np.arange(x.shape[0])
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            shifted = x - x.max(axis=1, keepdims=True)
+            picked = shifted[rows, self.target_index]
+            e = np.exp(shifted, out=shifted)
+            s = e.sum(axis=1)
+            losses = np.log(s) - picked
+            if self.needs_input_grad[0]:
+                e /= s[:, None]
+                e[rows, self.target_index] -= 1
+                self.dlogits = e
+        if self.reduction == "none":
+            return losses
+        total = losses.sum()
+        return np.asarray(total if self.reduction == "sum" else total * self.scale)
+
+    def backward(self, grad: Array) -> Array:
+        if is_grad_enabled():
+            # create_graph: the same formula from differentiable ops.
+            from numpygrad.ops.activation import softmax
+
+            x = self.inputs[0]
+            onehot = np.zeros(x.shape, dtype=x.dtype)
+            onehot[np.arange(x.shape[0]), self.target_index] = 1
+            return (softmax(x, axis=1) - _wrap(onehot)) * self._rows(grad)
+        if self.reduction == "none":
+            return _wrap(self.dlogits * grad.data[:, None])
+        return _wrap(self.dlogits * (grad.data * self.scale))
+
+
 class NLL(_ClassLoss):
     """Negative log-likelihood on (M, C) log-probabilities."""
 
@@ -229,6 +273,10 @@ def cross_entropy(input: Array, target: Any, weight: Any = None, ignore_index: i
         target_term = y * w if w is not None else y
         row_coef = target_term.sum(axis=1, keepdims=True)
         node = CrossEntropy(reduction, row_coef, target_term, None, None, float(m))
+    elif (w is None and not eps and t.dtype.kind in "iu" and t.size
+          and not 0 <= ignore_index < c and t.min() >= 0 and t.max() < c):
+        # Plain in-range class indices (so none equals a negative ignore_index).
+        node = SoftmaxCrossEntropy(reduction, t.astype(np.intp, copy=False))
     else:
         ignored, safe = _class_targets(t, c, ignore_index, "cross_entropy")
         w_t = (w[safe] if w is not None else np.ones(m, dtype=dt))

@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from numpygrad._array import Array
+from numpygrad._array import Array, _wrap
 from numpygrad.autograd.function import Function
+from numpygrad.autograd.grad_mode import _grad_enabled
 
 __all__ = ["add", "subtract", "multiply", "divide", "negative", "power", "cast", "positive_copy"]
 
@@ -93,6 +94,14 @@ class Mul(Function):
 
     def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
         a, b = self.inputs
+        if not _grad_enabled.get():
+            # First order: the same formula on the raw data, without creating nodes
+            # (this op is on every hot path; the engine wraps nothing twice).
+            g = grad.data
+            return (
+                _wrap(g * b.data) if self.needs_input_grad[0] else None,
+                _wrap(g * a.data) if self.needs_input_grad[1] else None,
+            )
         return (
             grad * b if self.needs_input_grad[0] else None,
             grad * a if self.needs_input_grad[1] else None,

@@ -19,6 +19,7 @@ import numpy as np
 from numpygrad._array import Array, _wrap
 from numpygrad._dtype import get_default_dtype
 from numpygrad.autograd.function import Function, lift
+from numpygrad.autograd.grad_mode import _grad_enabled
 
 __all__ = [
     "exp", "log", "log1p", "expm1", "sqrt", "square", "reciprocal", "abs", "where",
@@ -48,6 +49,8 @@ class Exp(Function):
             return np.exp(floating(x))
 
     def backward(self, grad: Array) -> Array:
+        if not _grad_enabled.get():  # first order: raw NumPy, no nodes
+            return _wrap(grad.data * self.output.data)
         return grad * self.output
 
 

@@ -11,9 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from numpygrad._array import Array
+from numpygrad._array import Array, _wrap
 from numpygrad._dtype import get_default_dtype
 from numpygrad.autograd.function import Function
+from numpygrad.autograd.grad_mode import _grad_enabled
 
 __all__ = ["sin", "cos", "tan", "tanh", "sigmoid"]
 
@@ -104,6 +105,9 @@ class Tanh(Function):
 
     def backward(self, grad: Array) -> Array:
         out = self.output
+        if not _grad_enabled.get():  # first order: raw NumPy, no nodes
+            o = out.data
+            return _wrap(grad.data * (1 - o * o))
         return grad * (1 - out * out)
 
 
@@ -144,6 +148,9 @@ class Sigmoid(Function):
 
     def backward(self, grad: Array) -> Array:
         s = self.output
+        if not _grad_enabled.get():  # first order: raw NumPy, no nodes
+            o = s.data
+            return _wrap(grad.data * (o * (1 - o)))
         return grad * (s * (1 - s))
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
 import tempfile
 import zlib
@@ -57,7 +58,9 @@ def _parse_idx(path: Path | str, raw: bytes, ndim: int) -> np.ndarray:
     if len(raw) != expected:
         raise ValueError(f"{path} is truncated or corrupted: it has {len(raw)} bytes but its "
                          f"header (dims {dims}) implies {expected}")
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims).copy()
+    data = np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
+    # A bytearray buffer is already writable and ours: wrap it instead of copying.
+    return data if isinstance(raw, bytearray) else data.copy()
 
 
 class MNIST(Dataset):
@@ -194,9 +197,24 @@ class MNIST(Dataset):
         return found[stems[0]], found[stems[1]]
 
     @staticmethod
-    def _decompress(path: Path | str, blob: bytes) -> bytes:
+    def _decompress(path: Path | str, blob: bytes) -> bytearray:
+        # Decompress into a bytearray sized by the gzip trailer (ISIZE), so the
+        # image array can wrap it writably without a second 47 MB copy.
         try:
-            return gzip.decompress(blob)
+            size = int.from_bytes(blob[-4:], "little") if len(blob) >= 18 else 0
+            out = bytearray(size)
+            with gzip.GzipFile(fileobj=io.BytesIO(blob)) as f:
+                view, got = memoryview(out), 0
+                while got < size:
+                    # Bounded chunks: GzipFile.readinto allocates a temporary
+                    # as large as the request.
+                    n = f.readinto(view[got:got + (1 << 20)])
+                    if not n:
+                        break
+                    got += n
+                if got == size and not f.read(1):
+                    return out
+            return bytearray(gzip.decompress(blob))  # trailer disagreed: the slow path
         except (OSError, EOFError, zlib.error) as exc:
             raise ValueError(f"{path} is truncated or corrupted: not a valid gzip "
                              f"file ({exc})") from exc
@@ -221,7 +239,7 @@ class MNIST(Dataset):
     def _load(self, path: Path, ndim: int) -> np.ndarray:
         gz = path.name.endswith(".gz")
         stem = path.name[:-3] if gz else path.name
-        blob = path.read_bytes()
+        blob = path.read_bytes() if gz else bytearray(path.read_bytes())
         raw = self._decompress(path, blob) if gz else blob
         array = _parse_idx(path, raw, ndim)  # structural errors first: they say more
         self._check(path, stem, blob, raw, gz)
