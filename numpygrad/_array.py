@@ -720,28 +720,28 @@ class Array(_ArrayMethods):
 
     # -- operators -----------------------------------------------------------------------
     def __add__(self, other: Any) -> Array:
-        return _ew.add(self, other)
+        return _ew.Add.apply(self, other)
 
     def __radd__(self, other: Any) -> Array:
-        return _ew.add(other, self)
+        return _ew.Add.apply(other, self)
 
     def __sub__(self, other: Any) -> Array:
-        return _ew.subtract(self, other)
+        return _ew.Sub.apply(self, other)
 
     def __rsub__(self, other: Any) -> Array:
-        return _ew.subtract(other, self)
+        return _ew.Sub.apply(other, self)
 
     def __mul__(self, other: Any) -> Array:
-        return _ew.multiply(self, other)
+        return _ew.Mul.apply(self, other)
 
     def __rmul__(self, other: Any) -> Array:
-        return _ew.multiply(other, self)
+        return _ew.Mul.apply(other, self)
 
     def __truediv__(self, other: Any) -> Array:
-        return _ew.divide(self, other)
+        return _ew.Div.apply(self, other)
 
     def __rtruediv__(self, other: Any) -> Array:
-        return _ew.divide(other, self)
+        return _ew.Div.apply(other, self)
 
     def __pow__(self, other: Any) -> Array:
         return _ew.power(self, other)

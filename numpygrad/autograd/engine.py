@@ -122,19 +122,16 @@ def _run(
     that require grad (and of arrays that retain theirs). Otherwise nothing is
     stored and the gradients reaching ``targets`` are returned, keyed by ``id``.
     """
-    pending: dict[Any, Array] = {}
-    # An owned gradient's memory is referenced by nobody but the engine, so it
-    # can become a leaf's .grad without a defensive copy.
-    owned: dict[Any, bool] = {}
+    # key -> (gradient, owned). An owned gradient's memory is referenced by
+    # nobody but the engine, so it can become a leaf's .grad without a copy.
+    pending: dict[Any, tuple[Array, bool]] = {}
     root_nodes: list[Function] = []
     for r, g in zip(roots, root_grads):
         key = r.grad_fn if r.grad_fn is not None else r
         if key in pending:
-            pending[key] = pending[key] + g
-            owned[key] = True
+            pending[key] = (pending[key][0] + g, True)
         else:
-            pending[key] = g
-            owned[key] = False
+            pending[key] = (g, False)
         if r.grad_fn is not None:
             root_nodes.append(r.grad_fn)
     target_keys: dict[Any, Array] = {}
@@ -151,8 +148,8 @@ def _run(
     while ready:
         node = ready.pop()
         edges = node._edges
-        g = pending.pop(node, None)
-        if g is None:
+        item = pending.pop(node, None)
+        if item is None:
             # No gradient reaches this node; its inputs still wait on it.
             for e in edges:
                 if isinstance(e, Function):
@@ -161,7 +158,7 @@ def _run(
                     if not left:
                         ready.append(e)
             continue
-        g_owned = owned.pop(node)
+        g, g_owned = item
         if node._released:
             raise RuntimeError(_SECOND_BACKWARD)
         out = node.outputs[0]()
@@ -173,7 +170,8 @@ def _run(
                 g_owned = False
         if target_keys and node in target_keys:
             found[id(target_keys[node])] = g
-        _check_versions(node, out)
+        if node.save_inputs or node.save_output:
+            _check_versions(node, out)
         grads = node.backward(g)
         inputs = node.inputs
         needs = node.needs_input_grad
@@ -187,7 +185,7 @@ def _run(
                 f"function {type(node).__name__} returned an incorrect number of gradients "
                 f"(expected {len(inputs)}, got {len(grads)})"
             )
-        seen: list[int] = []
+        seen: list[int] | None = [] if len(grads) > 1 else None
         # ``g`` can be handed on by ownership to one input only: Add returns
         # the same gradient for both inputs, and two leaves must not share it.
         g_transferable = g_owned
@@ -207,8 +205,10 @@ def _run(
             gd = gi.data
             # Owned: a fresh buffer, not a view, not g's own buffer (Add passes g
             # on; ``grad.detach()`` wraps the same ndarray), not returned twice.
-            gi_owned = gd.base is None and gd is not gdata and id(gd) not in seen
-            seen.append(id(gd))
+            gi_owned = gd.base is None and gd is not gdata
+            if seen is not None:
+                gi_owned = gi_owned and id(gd) not in seen
+                seen.append(id(gd))
             if gd.shape != x.data.shape:
                 gi = _sum_to_shape(gi, x.data.shape, gdata.shape, node, k)
                 gi_owned = gi_owned or gi.data.base is None
@@ -217,29 +217,27 @@ def _run(
                 gi_owned = True
             prev = pending.get(key)
             if prev is None:
-                pending[key] = gi
                 if not gi_owned and gi is g and g_transferable:
                     gi_owned, g_transferable = True, False
-                owned[key] = gi_owned
+                pending[key] = (gi, gi_owned)
             else:
                 # First order adds the raw data: no node is needed for a sum.
-                pending[key] = prev + gi if create_graph else _wrap(prev.data + gi.data)
-                owned[key] = True
+                total = prev[0] + gi if create_graph else _wrap(prev[0].data + gi.data)
+                pending[key] = (total, True)
 
     # What is left in `pending` are the leaves (and roots that are leaves).
-    for key, g in pending.items():
+    for key, (g, g_owned) in pending.items():
         if type(key) is not Array and not isinstance(key, Array):
             continue  # a node that could not be reached in order (cannot happen)
         leaf = key
         if leaf._hooks:
-            g, g_o = _run_hooks(leaf, g, owned[key])
-            owned[key] = g_o
+            g, g_owned = _run_hooks(leaf, g, g_owned)
         if targets is not None:
             if key in target_keys:
                 found[id(target_keys[key])] = g
             continue
         if leaf._requires_grad:
-            _store_grad(leaf, g, owned[key], create_graph)
+            _store_grad(leaf, g, g_owned, create_graph)
     return found
 
 

@@ -88,8 +88,8 @@ class Function:
     #: basic indexing): the result then shares the input's version counter.
     is_view: bool = False
 
-    def __init__(self) -> None:
-        pass
+    # No __init__ here: object's C-level one is faster on the hot path; ops with
+    # options define their own.
 
     # -- the two methods an op defines ------------------------------------------------
     def forward(self, *inputs: np.ndarray) -> np.ndarray:
@@ -124,29 +124,35 @@ class Function:
         return self._call(args)
 
     def _call(self, args: tuple[Any, ...]) -> Array:
-        # The hot path of every op: keep it free of avoidable calls.
-        for a in args:
-            if type(a) is not Array:
-                inputs = lift(args)
-                break
+        # The hot path of every op: unrolled for one and two inputs, which are
+        # nearly all calls, to keep it free of avoidable Python work.
+        n = len(args)
+        if n == 1:
+            x0 = args[0]
+            inputs = args if type(x0) is Array else lift(args)
+        elif n == 2:
+            inputs = args if type(args[0]) is Array and type(args[1]) is Array else lift(args)
         else:
-            inputs = args
+            inputs = lift(args)
+        n = len(inputs)
         record = False
         if _grad_enabled.get():
             for x in inputs:
                 if x._requires_grad:
                     record = True
                     break
-        if record:
-            self.needs_input_grad = tuple([x._requires_grad for x in inputs])
+        if n == 1:
+            x0 = inputs[0]
+            self.needs_input_grad = (True,) if record else _NO_GRAD[1]
+            data = self.forward(x0.data)
+        elif n == 2:
+            x0, x1 = inputs
+            self.needs_input_grad = ((x0._requires_grad, x1._requires_grad) if record
+                                     else _NO_GRAD[2])
+            data = self.forward(x0.data, x1.data)
         else:
-            self.needs_input_grad = _NO_GRAD[len(inputs)] if len(inputs) < 8 else (
-                (False,) * len(inputs))
-        if len(inputs) == 1:
-            data = self.forward(inputs[0].data)
-        elif len(inputs) == 2:
-            data = self.forward(inputs[0].data, inputs[1].data)
-        else:
+            self.needs_input_grad = (tuple([x._requires_grad for x in inputs]) if record
+                                     else (False,) * n)
             data = self.forward(*[x.data for x in inputs])
         if type(data) is not np.ndarray:
             data = np.asarray(data)
@@ -157,9 +163,20 @@ class Function:
             # Edges remember which node produced each input *at this moment*, so
             # an in-place op that later gives an input a new grad_fn cannot
             # reroute gradients that belong to the old value.
-            self._edges = tuple(x.grad_fn if x.grad_fn is not None else x for x in inputs)
-            if self.save_inputs:
-                self._versions = tuple(x._vc[0] for x in inputs)
+            if n == 1:
+                f0 = x0.grad_fn
+                self._edges = (x0 if f0 is None else f0,)
+                if self.save_inputs:
+                    self._versions = (x0._vc[0],)
+            elif n == 2:
+                f0, f1 = x0.grad_fn, x1.grad_fn
+                self._edges = (x0 if f0 is None else f0, x1 if f1 is None else f1)
+                if self.save_inputs:
+                    self._versions = (x0._vc[0], x1._vc[0])
+            else:
+                self._edges = tuple([x.grad_fn if x.grad_fn is not None else x for x in inputs])
+                if self.save_inputs:
+                    self._versions = tuple([x._vc[0] for x in inputs])
             self._released = False
             if self.save_output:
                 self._out_version = 0
