@@ -68,8 +68,9 @@ class _ClassLoss(Function):
         return grad * self.scale
 
 
-class CrossEntropy(_ClassLoss):
-    """Softmax cross-entropy on (M, C) logits with per-row target coefficients."""
+class WeightedCrossEntropy(_ClassLoss):
+    """Softmax cross-entropy with class weights, label smoothing, probability targets or
+    ignored rows, on (M, C) logits with per-row target coefficients."""
 
     def __init__(self, reduction: str, row_coef: np.ndarray, target_term: np.ndarray,
                  target_index: np.ndarray | None, weight_t: np.ndarray | None,
@@ -119,7 +120,7 @@ class CrossEntropy(_ClassLoss):
         return d * self._rows(grad)
 
 
-class SoftmaxCrossEntropy(_ClassLoss):
+class CrossEntropy(_ClassLoss):
     """Cross-entropy for plain class indices: no weights, smoothing or ignored rows.
 
     The common training case gets its own node because it needs far less work
@@ -272,11 +273,11 @@ def cross_entropy(input: Array, target: Any, weight: Any = None, ignore_index: i
         y = t.astype(dt) * (1 - eps) + eps / c
         target_term = y * w if w is not None else y
         row_coef = target_term.sum(axis=1, keepdims=True)
-        node = CrossEntropy(reduction, row_coef, target_term, None, None, float(m))
+        node = WeightedCrossEntropy(reduction, row_coef, target_term, None, None, float(m))
     elif (w is None and not eps and t.dtype.kind in "iu" and t.size
           and not 0 <= ignore_index < c and t.min() >= 0 and t.max() < c):
         # Plain in-range class indices (so none equals a negative ignore_index).
-        node = SoftmaxCrossEntropy(reduction, t.astype(np.intp, copy=False))
+        node = CrossEntropy(reduction, t.astype(np.intp, copy=False))
     else:
         ignored, safe = _class_targets(t, c, ignore_index, "cross_entropy")
         w_t = (w[safe] if w is not None else np.ones(m, dtype=dt))
@@ -289,10 +290,11 @@ def cross_entropy(input: Array, target: Any, weight: Any = None, ignore_index: i
             keep = (~ignored)[:, None].astype(dt)
             target_term += keep * (eps / c) * wc
             row_coef = row_coef + keep * (eps / c) * wc.sum()
-            node = CrossEntropy(reduction, row_coef, target_term, None, None,
+            node = WeightedCrossEntropy(reduction, row_coef, target_term, None, None,
                                 float(w_t.sum()))
         else:
-            node = CrossEntropy(reduction, row_coef, target_term, safe, w_t, float(w_t.sum()))
+            node = WeightedCrossEntropy(reduction, row_coef, target_term, safe, w_t,
+                                        float(w_t.sum()))
     out = node(x)
     if reduction == "none" and out_shape:
         out = out.reshape(out_shape)
