@@ -209,9 +209,10 @@ def lift(args: tuple[Any, ...]) -> tuple[Array, ...]:
     """Turn the arguments of an op into Arrays.
 
     Python scalars are weak: they take the dtype of the first Array argument
-    when their kind fits, so float32 stays float32. ``np.float64`` scalars
-    subclass ``float`` and count as Python floats (so ``x / np.sqrt(d)`` keeps
-    a float32 ``x`` float32); other NumPy scalars and arrays keep their dtype.
+    when their kind fits, so float32 stays float32. NumPy scalars are weak in
+    the same way beside an Array (so ``x / np.sqrt(d)`` keeps a float32 ``x``
+    float32) and keep their own dtype when no Array is involved; NumPy arrays,
+    0-d ones included, always keep their dtype.
     """
     like = None
     for a in args:
