@@ -312,6 +312,33 @@ def _as_list(x: Any) -> list[Any]:
     return list(x)
 
 
+def _start(
+    outputs: Any, grad_outputs: Any, retain_graph: bool | None, create_graph: bool,
+    retain_all: bool, targets: Sequence[Array] | None,
+) -> tuple[dict[int, Array], list[Array]]:
+    """Check and seed the outputs, run the pass with grad mode = ``create_graph``.
+
+    Returns the gradients that reached ``targets`` (by id) and the seeds used.
+    """
+    outs = _as_list(outputs)
+    if grad_outputs is not None and (isinstance(grad_outputs, (Array, np.ndarray))
+                                     or not isinstance(grad_outputs, (list, tuple))):
+        grad_outputs = [grad_outputs]
+    for k, out in enumerate(outs):
+        if not out._requires_grad:
+            raise RuntimeError(
+                f"element {k} of tensors does not require grad and does not have a grad_fn"
+            )
+    seeds = _seed_grads(outs, grad_outputs, create_graph)
+    token = _grad_enabled.set(create_graph)
+    try:
+        found = _run(outs, seeds, create_graph if retain_graph is None else retain_graph,
+                     create_graph, retain_all, targets)
+    finally:
+        _grad_enabled.reset(token)
+    return found, seeds
+
+
 def backward(
     tensors: Array | Sequence[Array],
     grad_tensors: Any = None,
@@ -346,23 +373,7 @@ def backward(
     >>> x.grad
     Array([2., 4.])
     """
-    outs = _as_list(tensors)
-    if grad_tensors is not None and (isinstance(grad_tensors, (Array, np.ndarray))
-                                     or not isinstance(grad_tensors, (list, tuple))):
-        grad_tensors = [grad_tensors]
-    if retain_graph is None:
-        retain_graph = create_graph
-    for k, out in enumerate(outs):
-        if not out._requires_grad:
-            raise RuntimeError(
-                f"element {k} of tensors does not require grad and does not have a grad_fn"
-            )
-    seeds = _seed_grads(outs, grad_tensors, create_graph)
-    token = _grad_enabled.set(create_graph)
-    try:
-        _run(outs, seeds, retain_graph, create_graph, retain_grad, None)
-    finally:
-        _grad_enabled.reset(token)
+    _start(tensors, grad_tensors, retain_graph, create_graph, retain_grad, None)
 
 
 def grad(
@@ -409,29 +420,13 @@ def grad(
     >>> d2y
     Array(18.)
     """
-    outs = _as_list(outputs)
     ins = _as_list(inputs)
-    if grad_outputs is not None and (isinstance(grad_outputs, (Array, np.ndarray))
-                                     or not isinstance(grad_outputs, (list, tuple))):
-        grad_outputs = [grad_outputs]
-    if retain_graph is None:
-        retain_graph = create_graph
-    for k, out in enumerate(outs):
-        if not out._requires_grad:
-            raise RuntimeError(
-                f"element {k} of tensors does not require grad and does not have a grad_fn"
-            )
     for k, x in enumerate(ins):
         if not isinstance(x, Array):
             raise TypeError(f"inputs[{k}] must be an Array, got {type(x).__name__}")
         if not x._requires_grad:
             raise RuntimeError(f"input {k} of grad() does not require grad")
-    seeds = _seed_grads(outs, grad_outputs, create_graph)
-    token = _grad_enabled.set(create_graph)
-    try:
-        found = _run(outs, seeds, retain_graph, create_graph, False, ins)
-    finally:
-        _grad_enabled.reset(token)
+    found, seeds = _start(outputs, grad_outputs, retain_graph, create_graph, False, ins)
     result: list[Array | None] = []
     for k, x in enumerate(ins):
         g = found.get(id(x))
