@@ -139,7 +139,21 @@ class Array(_ArrayMethods):
     # -- autograd attributes -----------------------------------------------------------
     @property
     def requires_grad(self) -> bool:
-        """Whether gradients flow to this array."""
+        """Whether gradients flow to this array.
+
+        Setting it calls :meth:`requires_grad_` (floating dtypes only; a
+        non-leaf cannot be set to False).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> x = npg.zeros(2)
+        >>> x.requires_grad
+        False
+        >>> x.requires_grad = True
+        >>> (x * 2).requires_grad
+        True
+        """
         return self._requires_grad
 
     @requires_grad.setter
@@ -173,7 +187,21 @@ class Array(_ArrayMethods):
 
     @property
     def grad(self) -> Array | None:
-        """The accumulated gradient (an Array of this array's shape), or None."""
+        """The accumulated gradient (an Array of this array's shape), or None.
+
+        Assigning checks the shape and dtype; assign None to clear it.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> x = npg.array([1.0, 2.0], requires_grad=True)
+        >>> x.grad is None
+        True
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        Array([2., 4.])
+        >>> x.grad = None
+        """
         return self._grad
 
     @grad.setter
@@ -201,22 +229,62 @@ class Array(_ArrayMethods):
 
     @property
     def is_leaf(self) -> bool:
-        """True when the array was not produced by a recorded op."""
+        """True when the array was not produced by a recorded op.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> x = npg.array(1.0, requires_grad=True)
+        >>> x.is_leaf, (x * 2).is_leaf
+        (True, False)
+        """
         return self.grad_fn is None
 
     @property
     def parents(self) -> tuple[Array, ...]:
-        """The input arrays of the op that produced this array (empty for leaves)."""
+        """The input arrays of the op that produced this array (empty for leaves).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> a = npg.array(2.0, requires_grad=True)
+        >>> y = a * 3.0
+        >>> y.parents[0] is a, a.parents
+        (True, ())
+        """
         return tuple(self.grad_fn.inputs) if self.grad_fn is not None else ()
 
     @property
     def creator(self) -> Any:
-        """The op node that produced this array (PyGrad's name for ``grad_fn``)."""
+        """The op node that produced this array (PyGrad's name for ``grad_fn``).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> x = npg.array(2.0, requires_grad=True)
+        >>> y = npg.exp(x)
+        >>> y.creator, y.creator is y.grad_fn
+        (<Exp>, True)
+        """
         return self.grad_fn
 
     @property
     def retains_grad(self) -> bool:
-        """Whether this non-leaf array keeps its gradient after backward."""
+        """Whether this non-leaf array keeps its gradient after backward.
+
+        Set by :meth:`retain_grad`.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> x = npg.array(2.0, requires_grad=True)
+        >>> y = x * x
+        >>> y.retains_grad
+        False
+        >>> y.retain_grad()
+        >>> y.retains_grad
+        True
+        """
         return self._retains_grad
 
     @property
@@ -319,7 +387,21 @@ class Array(_ArrayMethods):
         return out
 
     def detach_(self) -> Array:
-        """Detach this array from its graph in place and return it."""
+        """Detach this array from its graph in place and return it.
+
+        It becomes a leaf that does not require grad; unlike :meth:`detach`
+        no new array is made.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> x = npg.array([1.0], requires_grad=True)
+        >>> y = x * 2
+        >>> y.detach_() is y
+        True
+        >>> y.requires_grad, y.grad_fn
+        (False, None)
+        """
         self.grad_fn = None
         self._requires_grad = False
         return self
@@ -327,50 +409,121 @@ class Array(_ArrayMethods):
     # -- NumPy-like attributes --------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
-        """The shape, a tuple of ints."""
+        """The shape, a tuple of ints.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> npg.zeros((2, 3)).shape
+        (2, 3)
+        """
         return self.data.shape
 
     @property
     def ndim(self) -> int:
-        """The number of dimensions."""
+        """The number of dimensions.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> npg.zeros((2, 3)).ndim
+        2
+        """
         return self.data.ndim
 
     @property
     def size(self) -> int:
-        """The number of elements."""
+        """The number of elements.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> npg.zeros((2, 3)).size
+        6
+        """
         return self.data.size
 
     @property
     def dtype(self) -> np.dtype:
-        """The NumPy dtype of the data."""
+        """The NumPy dtype of the data.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> npg.array([1.0]).dtype, npg.array([1]).dtype
+        (dtype('float32'), dtype('int64'))
+        """
         return self.data.dtype
 
     @property
     def itemsize(self) -> int:
-        """Bytes per element."""
+        """Bytes per element.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> npg.zeros(3).itemsize, npg.zeros(3, dtype="float64").itemsize
+        (4, 8)
+        """
         return self.data.itemsize
 
     @property
     def nbytes(self) -> int:
-        """Bytes of the whole array."""
+        """Bytes of the whole array.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> npg.zeros((2, 3)).nbytes
+        24
+        """
         return self.data.nbytes
 
     @property
     def T(self) -> Array:
-        """The array with its axes reversed (differentiable)."""
+        """The array with its axes reversed (differentiable).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> npg.array([[1.0, 2.0]], requires_grad=True).T
+        Array([[1.],
+               [2.]], grad_fn=<Transpose>)
+        """
         return _shape.transpose(self)
 
     @property
     def mT(self) -> Array:
-        """The array with its last two axes swapped (differentiable)."""
+        """The array with its last two axes swapped (differentiable).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> npg.zeros((4, 2, 3)).mT.shape
+        (4, 3, 2)
+        """
         return _shape.swapaxes(self, -1, -2)
 
     def numel(self) -> int:
-        """The number of elements (PyTorch's name for ``size``)."""
+        """The number of elements (PyTorch's name for ``size``).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> npg.zeros((2, 3)).numel()
+        6
+        """
         return self.data.size
 
     def dim(self) -> int:
-        """The number of dimensions (PyTorch's name for ``ndim``)."""
+        """The number of dimensions (PyTorch's name for ``ndim``).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> npg.zeros((2, 3)).dim()
+        2
+        """
         return self.data.ndim
 
     def item(self) -> Any:
@@ -560,25 +713,72 @@ class Array(_ArrayMethods):
         return _wrap(self.data.astype(dtype))
 
     def copy(self) -> Array:
-        """Return a differentiable copy (PyTorch's ``clone``)."""
+        """Return a differentiable copy (PyTorch's ``clone``).
+
+        The copy has its own memory; gradients flow back to ``self``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> x = npg.array([1.0, 2.0], requires_grad=True)
+        >>> y = x.copy()
+        >>> y
+        Array([1., 2.], grad_fn=<Copy>)
+        >>> y.sum().backward()
+        >>> x.grad
+        Array([1., 1.])
+        """
         return _ew.positive_copy(self)
 
     clone = copy
 
     def float(self) -> Array:
-        """Cast to the default float dtype (differentiable for float input)."""
+        """Cast to the default float dtype (differentiable for float input).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> npg.array([1, 2]).float()
+        Array([1., 2.])
+        """
         return _ew.cast(self, _default_dtype.get())
 
     def double(self) -> Array:
-        """Cast to float64 (differentiable for float input)."""
+        """Cast to float64 (differentiable for float input).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> npg.array([1.0]).double().dtype
+        dtype('float64')
+        """
         return _ew.cast(self, np.float64)
 
     def long(self) -> Array:
-        """Cast to int64 (no gradient)."""
+        """Cast to int64 (no gradient).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> npg.array([1.7, -1.2]).long()
+        Array([ 1, -1])
+        """
         return _wrap(self.data.astype(np.int64))
 
     def to(self, dtype: Any) -> Array:
-        """Cast to ``dtype``: differentiable between float dtypes, like ``torch.Tensor.to``."""
+        """Cast to ``dtype``: differentiable between float dtypes, like ``torch.Tensor.to``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> x = npg.array([1.0, 2.0], requires_grad=True)
+        >>> y = x.to("float64")
+        >>> y.dtype
+        dtype('float64')
+        >>> y.sum().backward()
+        >>> x.grad
+        Array([1., 1.])
+        """
         return _ew.cast(self, dtype)
 
     # -- in-place operations -----------------------------------------------------------
@@ -691,7 +891,20 @@ class Array(_ArrayMethods):
         self._vc[0] += 1
 
     def fill_(self, value: Any) -> Array:
-        """Fill with ``value`` in place (version bumped) and return ``self``."""
+        """Fill with ``value`` in place (version bumped) and return ``self``.
+
+        On an array in a graph it is recorded like ``self[...] = value``; on a
+        leaf that requires grad it raises (use :func:`numpygrad.no_grad`).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> x = npg.zeros(3)
+        >>> x.fill_(2.0)
+        Array([2., 2., 2.])
+        >>> x
+        Array([2., 2., 2.])
+        """
         if self._check_inplace(value):
             # Recorded like ``self[...] = value``: filling an array in a graph
             # without a node left its old grad_fn in charge (wrong gradients).
@@ -701,7 +914,15 @@ class Array(_ArrayMethods):
         return self
 
     def zero_(self) -> Array:
-        """Fill with zeros in place and return ``self``."""
+        """Fill with zeros in place and return ``self``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> x = npg.ones(2)
+        >>> x.zero_()
+        Array([0., 0.])
+        """
         return self.fill_(0)
 
     def fill(self, value: Any) -> Array:

@@ -48,8 +48,29 @@ class Square(Function):
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """Return ``x * x`` computed on the raw ndarray.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> F.Square().forward(np.array([2.0, 3.0]))
+        array([4., 9.])
+        """
         return x * x
 
     def backward(self, grad: Array) -> Array:
+        """Return ``grad * 2 * x``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> x = npg.array([1.0, 2.0], requires_grad=True)
+        >>> F.Square()(x).sum().backward()
+        >>> x.grad
+        Array([2., 4.])
+        """
         (x,) = self.inputs
         return grad * 2 * x

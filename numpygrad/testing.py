@@ -23,7 +23,27 @@ __all__ = ["gradcheck", "gradgradcheck", "numerical_jacobian", "assert_allclose"
 
 
 class GradcheckError(AssertionError):
-    """Raised when analytical and numerical gradients disagree."""
+    """Raised when analytical and numerical gradients disagree.
+
+    An ``AssertionError`` raised by :func:`gradcheck` and
+    :func:`gradgradcheck` when ``raise_exception=True`` (the default).
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad.testing import GradcheckError, gradcheck
+    >>> class BadSquare(npg.Function):
+    ...     def forward(self, x):
+    ...         return x * x
+    ...     def backward(self, grad):
+    ...         return grad * self.inputs[0]  # should be 2 * x
+    >>> x = npg.array([1.0, 2.0], dtype="float64", requires_grad=True)
+    >>> try:
+    ...     gradcheck(BadSquare.apply, [x])
+    ... except GradcheckError:
+    ...     print("mismatch")
+    mismatch
+    """
 
 
 def _as_tuple(x: Any) -> tuple[Any, ...]:

@@ -93,11 +93,62 @@ class Function:
 
     # -- the two methods an op defines ------------------------------------------------
     def forward(self, *inputs: np.ndarray) -> np.ndarray:
-        """Compute the result from raw ndarrays. Subclasses must override it."""
+        """Compute the result from raw ndarrays. Subclasses must override it.
+
+        Parameters
+        ----------
+        *inputs : numpy.ndarray
+            The data of the call's arguments, in order.
+
+        Returns
+        -------
+        numpy.ndarray
+            The result (wrapped in an Array by the call).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import numpygrad as npg
+        >>> class Double(npg.Function):
+        ...     def forward(self, x):
+        ...         return 2 * x
+        ...     def backward(self, grad):
+        ...         return 2 * grad
+        >>> Double().forward(np.array([1.0, 2.0]))
+        array([2., 4.])
+        """
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def backward(self, grad: Array) -> Any:
-        """Return the gradient for each input, given the output's gradient."""
+        """Return the gradient for each input, given the output's gradient.
+
+        Subclasses must override it.
+
+        Parameters
+        ----------
+        grad : Array
+            The gradient of the output, of the output's shape.
+
+        Returns
+        -------
+        Array, None or tuple
+            One gradient per input (a bare Array for a single input); None for
+            an input that needs no gradient (see ``needs_input_grad``). The
+            engine sums gradients over broadcast axes.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> class Double(npg.Function):
+        ...     def forward(self, x):
+        ...         return 2 * x
+        ...     def backward(self, grad):
+        ...         return 2 * grad
+        >>> x = npg.array([1.0, 2.0], requires_grad=True)
+        >>> Double.apply(x).sum().backward()
+        >>> x.grad
+        Array([2., 2.])
+        """
         raise NotImplementedError(f"{type(self).__name__} does not define backward()")
 
     # -- calling ----------------------------------------------------------------------
@@ -190,7 +241,18 @@ class Function:
     # -- helpers for backward -----------------------------------------------------------
     @property
     def output(self) -> Array:
-        """The output array (alive while the engine runs this node's backward)."""
+        """The output array (alive while the engine runs this node's backward).
+
+        Raises ``RuntimeError`` once the output no longer exists.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> x = npg.array(1.0, requires_grad=True)
+        >>> y = npg.exp(x)
+        >>> y.grad_fn.output is y
+        True
+        """
         out = self.outputs[0]()
         if out is None:
             raise RuntimeError(f"the output of {type(self).__name__} no longer exists")
@@ -198,7 +260,18 @@ class Function:
 
     @property
     def next_functions(self) -> tuple[Any, ...]:
-        """The nodes that produced the inputs (``None`` for leaves), like PyTorch."""
+        """The nodes that produced the inputs (``None`` for leaves), like PyTorch.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> x = npg.array(2.0, requires_grad=True)
+        >>> y = npg.exp(x * 3.0)
+        >>> y.grad_fn.next_functions
+        (<Mul>,)
+        >>> y.grad_fn.next_functions[0].next_functions
+        (None, None)
+        """
         return tuple(e if isinstance(e, Function) else None for e in self._edges)
 
     def __repr__(self) -> str:

@@ -65,6 +65,8 @@ def _exp_neg_square(y: np.ndarray) -> np.ndarray:
 def _erf(x: np.ndarray) -> np.ndarray:
     """The error function of a float64 array (|error| below 1e-15; nan stays nan).
 
+    Examples
+    --------
     >>> import math
     >>> float(_erf(np.array(0.5))) == math.erf(0.5)
     True
@@ -321,15 +323,37 @@ class _Activation(Module):
             setattr(self, name, value)
 
     def forward(self, x: Array) -> Array:
+        """Apply the activation elementwise (always returning a new array).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> nn.LeakyReLU(0.5)(npg.array([-2.0, 0.0, 3.0])).tolist()
+        [-1.0, 0.0, 3.0]
+        """
         return type(self)._fn(x, *(getattr(self, n) for n in self._options if n != "inplace"))
 
     def extra_repr(self) -> str:
+        """Return the layer's options as shown by ``repr`` (``inplace`` is left out).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> nn.ELU(alpha=0.5).extra_repr()
+        'alpha=0.5'
+        >>> nn.ReLU()
+        ReLU()
+        """
         return ", ".join(f"{n}={getattr(self, n)!r}" for n in self._options if n != "inplace")
 
 
 class ReLU(_Activation):
     """Rectified linear unit ``max(x, 0)`` (gradient 0 at 0).
 
+    Examples
+    --------
     >>> import numpygrad as npg
     >>> from numpygrad.nn.activation import ReLU
     >>> ReLU()(npg.array([-1.0, 2.0]))
@@ -345,6 +369,8 @@ class ReLU(_Activation):
 class LeakyReLU(_Activation):
     """Leaky rectifier with slope ``negative_slope`` for negative inputs.
 
+    Examples
+    --------
     >>> import numpygrad as npg
     >>> from numpygrad.nn.activation import LeakyReLU
     >>> LeakyReLU(0.2)(npg.array([-1.0, 2.0]))
@@ -360,6 +386,8 @@ class LeakyReLU(_Activation):
 class ELU(_Activation):
     """Exponential linear unit with scale ``alpha`` for negative inputs.
 
+    Examples
+    --------
     >>> import numpygrad as npg
     >>> from numpygrad.nn.activation import ELU
     >>> ELU(alpha=2.0)(npg.array([-1e4, 1.0]))
@@ -375,6 +403,8 @@ class ELU(_Activation):
 class GELU(_Activation):
     """Gaussian error linear unit, exact (``'none'``) or tanh-approximated (``'tanh'``).
 
+    Examples
+    --------
     >>> import numpygrad as npg
     >>> from numpygrad.nn.activation import GELU
     >>> GELU(approximate="tanh")(npg.array([0.0, 10.0]))
@@ -393,6 +423,8 @@ class GELU(_Activation):
 class SiLU(_Activation):
     """Sigmoid linear unit ``x * sigmoid(x)``.
 
+    Examples
+    --------
     >>> import numpygrad as npg
     >>> from numpygrad.nn.activation import SiLU
     >>> SiLU()(npg.array([0.0]))
@@ -408,6 +440,8 @@ class SiLU(_Activation):
 class Softplus(_Activation):
     """Smooth rectifier ``log(1 + exp(beta x)) / beta``, linear above ``threshold``.
 
+    Examples
+    --------
     >>> import numpygrad as npg
     >>> from numpygrad.nn.activation import Softplus
     >>> Softplus(beta=2.0)(npg.array([100.0]))
@@ -423,6 +457,8 @@ class Softplus(_Activation):
 class Sigmoid(_Activation):
     """Logistic sigmoid ``1 / (1 + exp(-x))``, stable for any input.
 
+    Examples
+    --------
     >>> import numpygrad as npg
     >>> from numpygrad.nn.activation import Sigmoid
     >>> Sigmoid()(npg.array([0.0]))
@@ -435,6 +471,8 @@ class Sigmoid(_Activation):
 class Tanh(_Activation):
     """Hyperbolic tangent.
 
+    Examples
+    --------
     >>> import numpygrad as npg
     >>> from numpygrad.nn.activation import Tanh
     >>> Tanh()(npg.array([0.0]))
@@ -449,6 +487,8 @@ class Softmax(_Activation):
 
     ``dim=None`` follows PyTorch's deprecated implicit choice (with its warning).
 
+    Examples
+    --------
     >>> import numpygrad as npg
     >>> from numpygrad.nn.activation import Softmax
     >>> Softmax(dim=-1)(npg.array([[0.0, 0.0]]))
@@ -461,6 +501,20 @@ class Softmax(_Activation):
         super().__init__(dim=dim)
 
     def forward(self, x: Array) -> Array:
+        """Apply the function along ``dim``.
+
+        With ``dim=None`` a :class:`UserWarning` is issued and the axis is chosen as
+        PyTorch does (0 for 0-, 1- and 3-D input, else 1).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> nn.Softmax(dim=1)(npg.zeros((2, 4))).tolist()
+        [[0.25, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25]]
+        >>> nn.LogSoftmax(dim=0)(npg.zeros(2)).round(4)
+        Array([-0.6931, -0.6931])
+        """
         dim = self.dim
         if dim is None:
             warnings.warn(f"Implicit dimension choice for {type(self)._fn.__name__} has been "
@@ -473,6 +527,8 @@ class Softmax(_Activation):
 class LogSoftmax(Softmax):
     """Log of the softmax along ``dim``, computed stably.
 
+    Examples
+    --------
     >>> import numpygrad as npg
     >>> from numpygrad.nn.activation import LogSoftmax
     >>> LogSoftmax(dim=1)(npg.array([[1e4, 0.0]]))

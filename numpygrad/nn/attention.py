@@ -177,6 +177,43 @@ class MultiheadAttention(Module):
         ``is_causal`` without ``attn_mask`` applies a causal mask. The weights are
         ``(N, L, S)`` (averaged over heads) or ``(N, H, L, S)``, or None when
         ``need_weights`` is False.
+
+        Parameters
+        ----------
+        query, key, value : Array
+            The sequences, shaped as above (``(N, L, E)`` etc. with ``batch_first``).
+        key_padding_mask : Array, optional
+            ``(N, S)``: key positions to ignore.
+        need_weights : bool, default True
+            Also return the attention weights.
+        attn_mask : Array, optional
+            ``(L, S)`` or ``(N*H, L, S)``: blocked (bool) or added (float) scores.
+        average_attn_weights : bool, default True
+            Average the returned weights over the heads.
+        is_causal : bool, default False
+            Without ``attn_mask``, let position ``i`` attend only to positions ``<= i``.
+
+        Returns
+        -------
+        output : Array
+            Same layout as ``query``, with ``embed_dim`` features.
+        weights : Array or None
+            The attention weights (see above).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> mha = nn.MultiheadAttention(8, 2)
+        >>> q, kv = npg.ones((5, 3, 8)), npg.ones((7, 3, 8))  # (L, N, E), (S, N, E)
+        >>> out, w = mha(q, kv, kv)
+        >>> out.shape, w.shape
+        ((5, 3, 8), (3, 5, 7))
+        >>> _, w = mha(q, q, q, is_causal=True)
+        >>> w[0, :3, :3].round(3)  # identical keys: uniform over the allowed positions
+        Array([[1.   , 0.   , 0.   ],
+               [0.5  , 0.5  , 0.   ],
+               [0.333, 0.333, 0.333]])
         """
         self_attention = query is key and key is value
         q, k, v = (t if isinstance(t, Array) else Array(t) for t in (query, key, value))
@@ -227,5 +264,14 @@ class MultiheadAttention(Module):
         return out, weights
 
     def extra_repr(self) -> str:
+        """Return the layer's settings as shown by ``repr``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> nn.MultiheadAttention(8, 2, batch_first=True).extra_repr()
+        'embed_dim=8, num_heads=2, dropout=0.0, batch_first=True'
+        """
         return (f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, "
                 f"dropout={self.dropout}, batch_first={self.batch_first}")

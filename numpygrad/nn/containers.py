@@ -69,18 +69,48 @@ class _IndexedModules(Module):
         self._renumber(values)
 
     def append(self, module: Module) -> _IndexedModules:
-        """Add ``module`` at the end; returns self."""
+        """Add ``module`` at the end; returns self.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> net = nn.Sequential(nn.Linear(2, 3)).append(nn.ReLU())
+        >>> len(net), net(npg.ones((4, 2))).shape
+        (2, (4, 3))
+        """
         self.register_module(str(len(self)), module)
         return self
 
     def extend(self, modules: Iterable[Module]) -> _IndexedModules:
-        """Append every module of ``modules``; returns self."""
+        """Append every module of ``modules``; returns self.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> layers = nn.ModuleList().extend([nn.ReLU(), nn.Tanh()])
+        >>> [type(m).__name__ for m in layers]
+        ['ReLU', 'Tanh']
+        """
         for module in modules:
             self.append(module)
         return self
 
     def insert(self, index: int, module: Module) -> None:
-        """Insert ``module`` before position ``index`` (list semantics)."""
+        """Insert ``module`` before position ``index`` (list semantics).
+
+        The children are renumbered so the keys stay ``'0'``, ``'1'``, ...
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> layers = nn.ModuleList([nn.ReLU(), nn.Tanh()])
+        >>> layers.insert(1, nn.Sigmoid())
+        >>> [type(m).__name__ for m in layers]
+        ['ReLU', 'Sigmoid', 'Tanh']
+        """
         if not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         values = list(self._modules.values())
@@ -88,7 +118,20 @@ class _IndexedModules(Module):
         self._renumber(values)
 
     def pop(self, index: int = -1) -> Module:
-        """Remove and return the module at ``index``."""
+        """Remove and return the module at ``index`` (the last by default).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> layers = nn.ModuleList([nn.ReLU(), nn.Tanh()])
+        >>> layers.pop(0)
+        ReLU()
+        >>> layers
+        ModuleList(
+          (0): Tanh()
+        )
+        """
         module = self[index]
         del self[index]
         return module
@@ -129,7 +172,29 @@ class Sequential(_IndexedModules):
         return Sequential(OrderedDict(items))
 
     def forward(self, input: Any) -> Any:
-        """Run each module in turn on ``input``."""
+        """Run each module in turn, feeding each output to the next module.
+
+        Parameters
+        ----------
+        input : Any
+            Input of the first module.
+
+        Returns
+        -------
+        Any
+            Output of the last module (``input`` itself when the container is empty).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+        >>> net(npg.ones((3, 4))).shape
+        (3, 2)
+        >>> x = npg.ones(2)
+        >>> nn.Sequential()(x) is x
+        True
+        """
         for module in self._modules.values():
             input = module(input)
         return input
@@ -213,19 +278,63 @@ class ModuleDict(Module):
         return key in self._modules
 
     def keys(self) -> Iterable[str]:
-        """The keys, in insertion order."""
+        """Return the keys, in insertion order.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> list(nn.ModuleDict({"act": nn.ReLU(), "fc": nn.Linear(2, 2)}).keys())
+        ['act', 'fc']
+        """
         return self._modules.keys()
 
     def values(self) -> Iterable[Module]:
-        """The modules, in insertion order."""
+        """Return the modules, in insertion order.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> list(nn.ModuleDict({"act": nn.ReLU(), "out": nn.Tanh()}).values())
+        [ReLU(), Tanh()]
+        """
         return self._modules.values()
 
     def items(self) -> Iterable[tuple[str, Module]]:
-        """The ``(key, module)`` pairs, in insertion order."""
+        """Return the ``(key, module)`` pairs, in insertion order.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> heads = nn.ModuleDict({"cls": nn.Linear(4, 3), "box": nn.Linear(4, 2)})
+        >>> x = npg.ones((1, 4))
+        >>> {name: head(x).shape for name, head in heads.items()}
+        {'cls': (1, 3), 'box': (1, 2)}
+        """
         return self._modules.items()
 
     def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
-        """Add or replace entries from a mapping or an iterable of ``(key, module)`` pairs."""
+        """Add or replace entries from a mapping or an iterable of ``(key, module)`` pairs.
+
+        Raises
+        ------
+        ValueError
+            If an element of an iterable is not a ``(key, module)`` pair.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> d = nn.ModuleDict({"act": nn.ReLU()})
+        >>> d.update([("act", nn.Tanh()), ("out", nn.Sigmoid())])
+        >>> d
+        ModuleDict(
+          (act): Tanh()
+          (out): Sigmoid()
+        )
+        """
         pairs = modules.items() if isinstance(modules, Mapping) else modules
         for j, pair in enumerate(pairs):
             if not isinstance(pair, (tuple, list)) or len(pair) != 2:
@@ -236,12 +345,38 @@ class ModuleDict(Module):
             self[pair[0]] = pair[1]
 
     def pop(self, key: str) -> Module:
-        """Remove ``key`` and return its module."""
+        """Remove ``key`` and return its module.
+
+        Raises
+        ------
+        KeyError
+            If ``key`` is not present.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> d = nn.ModuleDict({"act": nn.ReLU(), "out": nn.Tanh()})
+        >>> d.pop("act")
+        ReLU()
+        >>> list(d.keys())
+        ['out']
+        """
         module = self[key]
         del self[key]
         return module
 
     def clear(self) -> None:
-        """Remove every entry."""
+        """Remove every entry.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> d = nn.ModuleDict({"fc": nn.Linear(2, 2)})
+        >>> d.clear()
+        >>> len(d), list(d.parameters())
+        (0, [])
+        """
         for key in list(self._modules):
             del self[key]

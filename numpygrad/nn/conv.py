@@ -385,7 +385,26 @@ class Conv2d(Module):
         self.reset_parameters(generator)
 
     def reset_parameters(self, generator: Any = None) -> None:
-        """Re-initialise weight and bias as PyTorch does."""
+        """Re-initialise weight and bias in place, as PyTorch does.
+
+        Both are drawn from ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` with
+        ``fan_in = in_channels / groups * kH * kW``.
+
+        Parameters
+        ----------
+        generator : numpygrad.random.Generator, optional
+            Source of randomness (the default generator if None).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> conv = nn.Conv2d(1, 2, kernel_size=2)
+        >>> conv.weight.data[...] = 10.0
+        >>> conv.reset_parameters(generator=npg.random.Generator(0))
+        >>> bool((abs(conv.weight) <= 0.5).all())  # fan_in = 4
+        True
+        """
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
         if self.bias is not None:
             fan_in = init._calculate_fan_in_and_fan_out(self.weight)[0]
@@ -393,10 +412,41 @@ class Conv2d(Module):
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
     def forward(self, x: Array) -> Array:
+        """Convolve ``x`` with the layer's weight and add the bias.
+
+        Parameters
+        ----------
+        x : Array
+            Shape ``(N, in_channels, H, W)``, or ``(in_channels, H, W)`` for one image.
+
+        Returns
+        -------
+        Array
+            Shape ``(N, out_channels, OH, OW)`` (see :func:`conv2d` for ``OH``, ``OW``).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> conv = nn.Conv2d(3, 4, kernel_size=3, stride=2)
+        >>> conv(npg.ones((2, 3, 9, 9))).shape
+        (2, 4, 4, 4)
+        >>> conv(npg.ones((3, 9, 9))).shape
+        (4, 4, 4)
+        """
         return conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
                       self.groups)
 
     def extra_repr(self) -> str:
+        """Return the layer's settings as shown by ``repr``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> nn.Conv2d(3, 8, kernel_size=3, padding=1).extra_repr()
+        '3, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1)'
+        """
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
         if self.padding not in ((0, 0), "valid"):

@@ -112,7 +112,31 @@ class Dropout(Module):
         self.generator = generator
 
     def forward(self, x: Array) -> Array:
+        """Apply :func:`dropout` with the layer's ``p`` in training mode; identity otherwise.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> _ = npg.random.manual_seed(0)
+        >>> layer = nn.Dropout(0.5)
+        >>> y = layer(npg.ones((4, 4)))
+        >>> y.shape, sorted(set(y.flatten().tolist())) == [0.0, 2.0]
+        ((4, 4), True)
+        >>> x = npg.ones(3)
+        >>> layer.eval()(x) is x
+        True
+        """
         return dropout(x, self.p, self.training, self.generator)
 
     def extra_repr(self) -> str:
+        """Return the layer's settings as shown by ``repr``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> nn.Dropout(0.25).extra_repr()
+        'p=0.25, inplace=False'
+        """
         return f"p={self.p}, inplace={self.inplace}"

@@ -216,7 +216,23 @@ class Embedding(Module):
             self.weight = Parameter(data.copy(), requires_grad=not _freeze)
 
     def reset_parameters(self, generator: Any = None) -> None:
-        """Draw the weight from N(0, 1) and zero the padding row."""
+        """Draw the weight from N(0, 1) in place and zero the padding row.
+
+        Parameters
+        ----------
+        generator : numpygrad.random.Generator, optional
+            Source of randomness (the default generator if None).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> emb = nn.Embedding(4, 2, padding_idx=1)
+        >>> emb.weight.data[...] = 7.0
+        >>> emb.reset_parameters(generator=npg.random.Generator(0))
+        >>> emb.weight[1].tolist(), bool((emb.weight[0] != 7.0).all())
+        ([0.0, 0.0], True)
+        """
         init.normal_(self.weight, generator=generator)
         if self.padding_idx is not None:
             self.weight.data[self.padding_idx] = 0
@@ -242,8 +258,41 @@ class Embedding(Module):
                    _weight=data, _freeze=freeze)
 
     def forward(self, indices: Any) -> Array:
+        """Look up the rows of the table at integer ``indices``.
+
+        Parameters
+        ----------
+        indices : Array or array_like of int
+            Any shape; every value in ``[0, num_embeddings)``.
+
+        Returns
+        -------
+        Array
+            Shape ``indices.shape + (embedding_dim,)``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> emb = nn.Embedding.from_pretrained(npg.array([[0.0, 1.0], [2.0, 3.0]]))
+        >>> emb(npg.array([1, 0, 1]))
+        Array([[2., 3.],
+               [0., 1.],
+               [2., 3.]])
+        >>> nn.Embedding(100, 16)(npg.zeros((8, 20), dtype="int64")).shape
+        (8, 20, 16)
+        """
         return embedding(indices, self.weight, self.padding_idx)
 
     def extra_repr(self) -> str:
+        """Return the layer's settings as shown by ``repr``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> nn.Embedding(10, 3, padding_idx=0).extra_repr()
+        '10, 3, padding_idx=0'
+        """
         s = f"{self.num_embeddings}, {self.embedding_dim}"
         return s if self.padding_idx is None else s + f", padding_idx={self.padding_idx}"

@@ -31,9 +31,29 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x: Array) -> Array:
+        """Merge the axes ``start_dim..end_dim`` of ``x`` into one (a view when possible).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> nn.Flatten()(npg.zeros((8, 1, 28, 28))).shape
+        (8, 784)
+        >>> nn.Flatten(start_dim=0)(npg.zeros((2, 3))).shape
+        (6,)
+        """
         return flatten(x, self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
+        """Return the layer's settings as shown by ``repr``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> nn.Flatten().extra_repr()
+        'start_dim=1, end_dim=-1'
+        """
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
@@ -63,6 +83,24 @@ class Unflatten(Module):
         self.dim, self.unflattened_size = dim, tuple(unflattened_size)
 
     def forward(self, x: Array) -> Array:
+        """Split axis ``dim`` of ``x`` into ``unflattened_size`` (a view when possible).
+
+        Raises
+        ------
+        ValueError
+            When ``dim`` is out of range or the sizes do not multiply up to its length.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> nn.Unflatten(1, (1, 28, 28))(npg.zeros((8, 784))).shape
+        (8, 1, 28, 28)
+        >>> nn.Unflatten(0, (3, 3))(npg.zeros(8))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: unflatten: Provided sizes [3, 3] don't multiply up to the size of dim 0 ...
+        """
         x = x if isinstance(x, Array) else Array(x)
         if not -x.ndim <= self.dim < x.ndim:
             raise ValueError(f"Unflatten: dim {self.dim} is out of range for an array with "
@@ -80,4 +118,13 @@ class Unflatten(Module):
         return reshape(x, x.shape[:dim] + tuple(sizes) + x.shape[dim + 1:])
 
     def extra_repr(self) -> str:
+        """Return the layer's settings as shown by ``repr``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> nn.Unflatten(1, (2, 5)).extra_repr()
+        'dim=1, unflattened_size=(2, 5)'
+        """
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

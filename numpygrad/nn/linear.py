@@ -146,18 +146,70 @@ class Linear(Module):
         self.reset_parameters(generator)
 
     def reset_parameters(self, generator: Any = None) -> None:
-        """Re-initialise weight and bias as PyTorch does."""
+        """Re-initialise weight and bias in place, as PyTorch does.
+
+        Both are drawn from ``U(-1/sqrt(in_features), 1/sqrt(in_features))`` (the weight
+        through ``kaiming_uniform_(a=sqrt(5))``).
+
+        Parameters
+        ----------
+        generator : numpygrad.random.Generator, optional
+            Source of randomness (the default generator if None).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> layer = nn.Linear(4, 2)
+        >>> layer.weight.data[...] = 10.0
+        >>> layer.reset_parameters(generator=npg.random.Generator(0))
+        >>> bool((abs(layer.weight) <= 0.5).all())  # 1 / sqrt(4)
+        True
+        """
         init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
         if self.bias is not None:
             bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
     def forward(self, x: Array) -> Array:
+        """Apply ``x @ weight.T + bias``.
+
+        Parameters
+        ----------
+        x : Array
+            Input of shape ``(..., in_features)``.
+
+        Returns
+        -------
+        Array
+            Shape ``(..., out_features)``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> layer = nn.Linear(3, 2)
+        >>> layer(npg.ones((4, 5, 3))).shape
+        (4, 5, 2)
+        >>> layer.weight.data[...] = 1.0
+        >>> layer.bias.data[...] = 0.5
+        >>> layer(npg.ones(3)).tolist()
+        [3.5, 3.5]
+        """
         if self.bias is None:
             return Affine.apply(x, self.weight)
         return Affine.apply(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
+        """Return the layer's settings as shown by ``repr``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> nn.Linear(3, 2, bias=False).extra_repr()
+        'in_features=3, out_features=2, bias=False'
+        """
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
 
@@ -178,6 +230,16 @@ class Identity(Module):
         super().__init__()
 
     def forward(self, x: Any) -> Any:
+        """Return ``x`` itself.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> x = npg.arange(3.0)
+        >>> nn.Identity()(x).tolist()
+        [0.0, 1.0, 2.0]
+        """
         return x
 
 
@@ -225,6 +287,26 @@ class MLP(Module):
         self.layers = Sequential(*layers)
 
     def forward(self, x: Array) -> Array:
+        """Run the layers in order.
+
+        Parameters
+        ----------
+        x : Array
+            Input of shape ``(..., sizes[0])``.
+
+        Returns
+        -------
+        Array
+            Shape ``(..., sizes[-1])``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> mlp = nn.MLP([4, 16, 16, 1], activation=nn.Tanh)
+        >>> mlp(npg.ones((8, 4))).shape
+        (8, 1)
+        """
         return self.layers(x)
 
 

@@ -31,6 +31,15 @@ class _Loss(Module):
         self.reduction = reduction
 
     def extra_repr(self) -> str:
+        """Return the loss's settings as shown by ``repr``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> nn.MSELoss(reduction="sum")
+        MSELoss(reduction='sum')
+        """
         return f"reduction={self.reduction!r}"
 
 
@@ -54,6 +63,29 @@ class CrossEntropyLoss(_Loss):
         self.label_smoothing = label_smoothing
 
     def forward(self, input: Array, target: Any) -> Array:
+        """Compute :func:`cross_entropy` of logits ``input`` against ``target``.
+
+        Parameters
+        ----------
+        input : Array
+            Unnormalised scores, ``(N, C)`` or ``(N, C, d1, ...)``.
+        target : Array
+            Class indices ``(N, ...)``, or class probabilities shaped like ``input``.
+
+        Returns
+        -------
+        Array
+            A scalar, or the per-sample losses with ``reduction='none'``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> logits = npg.array([[2.0, 0.0], [0.0, 2.0]])
+        >>> loss = nn.CrossEntropyLoss(reduction="none")(logits, npg.array([0, 0]))
+        >>> loss.round(4)
+        Array([0.1269, 2.1269])
+        """
         return cross_entropy(input, target, self.weight, self.ignore_index, self.reduction,
                              self.label_smoothing)
 
@@ -76,6 +108,23 @@ class NLLLoss(_Loss):
         self.ignore_index = ignore_index
 
     def forward(self, input: Array, target: Any) -> Array:
+        """Compute :func:`nll_loss` of log-probabilities ``input`` against class ``target``.
+
+        Parameters
+        ----------
+        input : Array
+            Log-probabilities, ``(N, C)`` or ``(N, C, d1, ...)``.
+        target : Array
+            Class indices ``(N, ...)``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> logp = npg.array([[-0.5, -1.0], [-2.0, -0.25]])
+        >>> nn.NLLLoss(reduction="sum")(logp, npg.array([0, 1])).item()
+        0.75
+        """
         return nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
 
 
@@ -91,6 +140,15 @@ class MSELoss(_Loss):
     """
 
     def forward(self, input: Array, target: Any) -> Array:
+        """Compute the squared error :func:`mse_loss` of ``input`` against ``target``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> nn.MSELoss(reduction="none")(npg.array([1.0, 3.0]), npg.array([0.0, 0.0]))
+        Array([1., 9.])
+        """
         return mse_loss(input, target, self.reduction)
 
 
@@ -106,6 +164,15 @@ class L1Loss(_Loss):
     """
 
     def forward(self, input: Array, target: Any) -> Array:
+        """Compute the absolute error :func:`l1_loss` of ``input`` against ``target``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> nn.L1Loss(reduction="sum")(npg.array([1.0, -3.0]), npg.array([0.0, 0.0])).item()
+        4.0
+        """
         return l1_loss(input, target, self.reduction)
 
 
@@ -125,6 +192,15 @@ class SmoothL1Loss(_Loss):
         self.beta = beta
 
     def forward(self, input: Array, target: Any) -> Array:
+        """Compute :func:`smooth_l1_loss` (quadratic below ``beta``, linear above).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> nn.SmoothL1Loss(reduction="none")(npg.array([0.5, 3.0]), npg.array([0.0, 0.0]))
+        Array([0.125, 2.5  ])
+        """
         return smooth_l1_loss(input, target, self.reduction, self.beta)
 
 
@@ -144,6 +220,15 @@ class HuberLoss(_Loss):
         self.delta = delta
 
     def forward(self, input: Array, target: Any) -> Array:
+        """Compute :func:`huber_loss` (quadratic below ``delta``, linear above).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> nn.HuberLoss(reduction="none")(npg.array([0.5, 3.0]), npg.array([0.0, 0.0]))
+        Array([0.125, 2.5  ])
+        """
         return huber_loss(input, target, self.reduction, self.delta)
 
 
@@ -163,6 +248,16 @@ class BCELoss(_Loss):
         self.weight = weight
 
     def forward(self, input: Array, target: Any) -> Array:
+        """Compute :func:`binary_cross_entropy` of probabilities ``input`` against ``target``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> p, y = npg.array([0.9, 0.2]), npg.array([1.0, 0.0])
+        >>> nn.BCELoss(reduction="none")(p, y).round(4)
+        Array([0.1054, 0.2231])
+        """
         return binary_cross_entropy(input, target, self.weight, self.reduction)
 
 
@@ -184,5 +279,15 @@ class BCEWithLogitsLoss(_Loss):
         self.pos_weight = pos_weight
 
     def forward(self, input: Array, target: Any) -> Array:
+        """Compute :func:`binary_cross_entropy_with_logits` (a sigmoid, then BCE, fused).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> logits, y = npg.array([0.0, 100.0]), npg.array([1.0, 1.0])
+        >>> nn.BCEWithLogitsLoss(reduction="none")(logits, y).round(4)
+        Array([0.6931, 0.    ])
+        """
         return binary_cross_entropy_with_logits(input, target, self.weight, self.reduction,
                                                 self.pos_weight)

@@ -95,7 +95,17 @@ class Buffer(Array):
 
 
 class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
-    """Keys reported by :meth:`Module.load_state_dict` (``missing_keys``, ``unexpected_keys``)."""
+    """Keys reported by :meth:`Module.load_state_dict` (``missing_keys``, ``unexpected_keys``).
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad import nn
+    >>> m = nn.Module()
+    >>> m.w = nn.Parameter(npg.zeros(2))
+    >>> m.load_state_dict({"w": npg.ones(2), "extra": npg.ones(1)}, strict=False)
+    IncompatibleKeys(missing_keys=[], unexpected_keys=['extra'])
+    """
 
     __slots__ = ()
 
@@ -106,7 +116,20 @@ class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpect
 
 
 class RemovableHandle:
-    """Handle returned by hook registration; ``handle.remove()`` unregisters the hook."""
+    """Handle returned by hook registration; ``handle.remove()`` unregisters the hook.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad import nn
+    >>> m = nn.Identity()
+    >>> handle = m.register_forward_hook(lambda mod, args, out: out * 2)
+    >>> m(npg.ones(1)).tolist()
+    [2.0]
+    >>> handle.remove()
+    >>> m(npg.ones(1)).tolist()
+    [1.0]
+    """
 
     _next_id = 0
 
@@ -116,7 +139,19 @@ class RemovableHandle:
         RemovableHandle._next_id += 1
 
     def remove(self) -> None:
-        """Unregister the hook (a second call does nothing)."""
+        """Unregister the hook (a second call does nothing).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> m = nn.Identity()
+        >>> handle = m.register_forward_pre_hook(lambda mod, args: args[0] + 1)
+        >>> handle.remove()
+        >>> handle.remove()  # harmless
+        >>> m(npg.zeros(1)).tolist()
+        [0.0]
+        """
         self._hooks.pop(self.id, None)
 
 
@@ -189,7 +224,30 @@ class Module:
 
     # ----------------------------------------------------------------- calling
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        """Compute the output; every subclass must override this."""
+        """Compute the module's output; every subclass must override this.
+
+        Call the module (``module(x)``) rather than ``forward`` directly, so that the
+        registered hooks run.
+
+        Raises
+        ------
+        NotImplementedError
+            On the base class, which has no computation of its own.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> class Double(nn.Module):
+        ...     def forward(self, x):
+        ...         return 2 * x
+        >>> Double()(npg.ones(2)).tolist()
+        [2.0, 2.0]
+        >>> nn.Module()(npg.ones(2))
+        Traceback (most recent call last):
+        ...
+        NotImplementedError: Module [Module] is missing the required "forward" function
+        """
         raise NotImplementedError(
             f'Module [{type(self).__name__}] is missing the required "forward" function'
         )
@@ -209,13 +267,59 @@ class Module:
         return out
 
     def register_forward_pre_hook(self, hook: Callable) -> RemovableHandle:
-        """Call ``hook(module, args)`` before forward; a non-None result replaces the args."""
+        """Call ``hook(module, args)`` before every forward.
+
+        Parameters
+        ----------
+        hook : callable
+            Receives the module and the tuple of positional arguments. A non-None result
+            replaces the arguments (a non-tuple result becomes the single argument).
+
+        Returns
+        -------
+        RemovableHandle
+            ``handle.remove()`` unregisters the hook.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> m = nn.Identity()
+        >>> handle = m.register_forward_pre_hook(lambda mod, args: args[0] + 1)
+        >>> m(npg.zeros(2)).tolist()
+        [1.0, 1.0]
+        >>> handle.remove()
+        """
         handle = RemovableHandle(self._forward_pre_hooks)
         self._forward_pre_hooks[handle.id] = hook
         return handle
 
     def register_forward_hook(self, hook: Callable) -> RemovableHandle:
-        """Call ``hook(module, args, output)`` after forward; non-None replaces the output."""
+        """Call ``hook(module, args, output)`` after every forward.
+
+        Parameters
+        ----------
+        hook : callable
+            Receives the module, the tuple of positional arguments and the output. A
+            non-None result replaces the output.
+
+        Returns
+        -------
+        RemovableHandle
+            ``handle.remove()`` unregisters the hook.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> shapes = []
+        >>> m = nn.Flatten()
+        >>> handle = m.register_forward_hook(lambda mod, args, out: shapes.append(out.shape))
+        >>> _ = m(npg.zeros((2, 3, 4)))
+        >>> shapes
+        [(2, 12)]
+        >>> handle.remove()
+        """
         handle = RemovableHandle(self._forward_hooks)
         self._forward_hooks[handle.id] = hook
         return handle
@@ -285,13 +389,60 @@ class Module:
         self.__dict__[name] = value
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        """Register ``param`` (or a None slot, e.g. an absent bias) under ``name``."""
+        """Register ``param`` (or a None slot, e.g. an absent bias) under ``name``.
+
+        Equivalent to assigning ``self.name = param``, but also accepts None.
+
+        Parameters
+        ----------
+        name : str
+            Attribute name (no dots, not empty, not an existing attribute).
+        param : Parameter or None
+            The parameter; None reserves the name without a value.
+
+        Raises
+        ------
+        TypeError
+            If ``param`` is neither a Parameter nor None.
+        KeyError
+            If ``name`` is invalid or already taken by another attribute.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> m = nn.Module()
+        >>> m.register_parameter("scale", nn.Parameter(npg.ones(3)))
+        >>> m.register_parameter("bias", None)
+        >>> [name for name, _ in m.named_parameters()], m.bias is None
+        (['scale'], True)
+        """
         _expect(param is None or isinstance(param, Parameter), param,
                 f"parameter '{name}' (Parameter or None expected)")
         self._register(self.__dict__.get("_parameters", {}), name, param, "parameter")
 
     def register_buffer(self, name: str, tensor: Array | None, persistent: bool = True) -> None:
-        """Register a non-trainable array (saved in state_dict when ``persistent``)."""
+        """Register a non-trainable array under ``name``.
+
+        Parameters
+        ----------
+        name : str
+            Attribute name (no dots, not empty, not an existing attribute).
+        tensor : Array or None
+            The buffer's value.
+        persistent : bool, default True
+            Whether the buffer is saved in :meth:`state_dict`.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> m = nn.Module()
+        >>> m.register_buffer("mean", npg.zeros(2))
+        >>> m.register_buffer("cache", npg.zeros(2), persistent=False)
+        >>> [name for name, _ in m.named_buffers()], list(m.state_dict())
+        (['mean', 'cache'], ['mean'])
+        """
         _expect(tensor is None or isinstance(tensor, Array), tensor,
                 f"buffer '{name}' (Array or None expected)")
         self._register(self.__dict__.get("_buffers", {}), name, tensor, "buffer")
@@ -301,7 +452,31 @@ class Module:
             self._non_persistent_buffers.add(name)
 
     def register_module(self, name: str, module: Module | None) -> None:
-        """Register ``module`` as a child named ``name`` (alias: :meth:`add_module`)."""
+        """Register ``module`` as a child named ``name`` (alias: :meth:`add_module`).
+
+        Parameters
+        ----------
+        name : str
+            Attribute name (no dots, not empty, not an existing attribute).
+        module : Module or None
+            The child module.
+
+        Raises
+        ------
+        TypeError
+            If ``module`` is neither a Module nor None.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> m = nn.Module()
+        >>> m.register_module("fc", nn.Linear(2, 3))
+        >>> m.fc
+        Linear(in_features=2, out_features=3, bias=True)
+        >>> list(m.state_dict())
+        ['fc.weight', 'fc.bias']
+        """
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         self._register(self.__dict__.get("_modules", {}), name, module, "module")
@@ -357,12 +532,32 @@ class Module:
                 stack.append((f"{name}.{child_name}" if name else child_name, child, path))
 
     def modules(self) -> Iterator[Module]:
-        """Yield this module and all descendants (each once), pre-order."""
+        """Yield this module and all descendants (each once), pre-order.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> net = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+        >>> [type(m).__name__ for m in net.modules()]
+        ['Sequential', 'Linear', 'ReLU']
+        """
         for _, module in self.named_modules():
             yield module
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
-        """Yield ``(name, module)`` for the direct submodules (each once)."""
+        """Yield ``(name, module)`` for the direct submodules (each once).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> mlp = nn.MLP([2, 4, 1])
+        >>> [name for name, _ in mlp.named_children()]
+        ['layers']
+        >>> [name for name, _ in mlp.layers.named_children()]
+        ['0', '1', '2']
+        """
         memo: set[int] = set()
         for kind, name, value in self._own_members():
             if kind == "module" and id(value) not in memo:
@@ -370,7 +565,16 @@ class Module:
                 yield name, value
 
     def children(self) -> Iterator[Module]:
-        """Yield the direct submodules (each once)."""
+        """Yield the direct submodules (each once).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> net = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.ReLU()))
+        >>> [type(m).__name__ for m in net.children()]
+        ['Linear', 'Sequential']
+        """
         for _, module in self.named_children():
             yield module
 
@@ -405,22 +609,87 @@ class Module:
         return self._named_members("param", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
-        """Yield every parameter once, in definition order (own before children's)."""
+        """Yield every parameter once, in definition order (own before children's).
+
+        Parameters
+        ----------
+        recurse : bool, default True
+            Include the parameters of submodules; with False, only this module's own.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> net = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1))
+        >>> [p.shape for p in net.parameters()]
+        [(2, 3), (2,), (1, 2), (1,)]
+        >>> sum(p.size for p in net.parameters())
+        11
+        >>> list(net.parameters(recurse=False))
+        []
+        """
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Array]]:
-        """Yield ``(dotted_name, buffer)``, including non-persistent buffers."""
+        """Yield ``(dotted_name, buffer)``, including non-persistent buffers.
+
+        Parameters
+        ----------
+        prefix : str, default ''
+            Prepended (with a dot) to every name.
+        recurse : bool, default True
+            Include the buffers of submodules.
+        remove_duplicate : bool, default True
+            Report a buffer shared by several modules once.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> net = nn.Sequential(nn.BatchNorm1d(3))
+        >>> [name for name, _ in net.named_buffers()]
+        ['0.running_mean', '0.running_var', '0.num_batches_tracked']
+        """
         return self._named_members("buffer", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Array]:
-        """Yield every buffer once."""
+        """Yield every buffer once (persistent or not).
+
+        Parameters
+        ----------
+        recurse : bool, default True
+            Include the buffers of submodules.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> [b.shape for b in nn.BatchNorm1d(3).buffers()]
+        [(3,), (3,), ()]
+        """
         for _, buf in self.named_buffers(recurse=recurse):
             yield buf
 
     def get_submodule(self, target: str) -> Module:
-        """Return the submodule at dotted path ``target`` ('' is this module)."""
+        """Return the submodule at dotted path ``target`` ('' is this module).
+
+        Raises
+        ------
+        AttributeError
+            If there is no submodule at ``target``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> mlp = nn.MLP([2, 4, 1])
+        >>> mlp.get_submodule("layers.1")
+        ReLU()
+        >>> mlp.get_submodule("") is mlp
+        True
+        """
         for name, module in self.named_modules(remove_duplicate=False):
             if name == target:
                 return module
@@ -428,7 +697,26 @@ class Module:
 
     # ------------------------------------------------------------------- state
     def train(self, mode: bool = True) -> Module:
-        """Set training mode on this module and every descendant; returns self."""
+        """Set training mode on this module and every descendant; returns self.
+
+        Layers such as :class:`~numpygrad.nn.Dropout` and :class:`~numpygrad.nn.BatchNorm1d`
+        behave differently in training and evaluation mode.
+
+        Parameters
+        ----------
+        mode : bool, default True
+            True for training mode, False for evaluation mode.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> net = nn.Sequential(nn.Dropout(0.5))
+        >>> net.train(False)[0].training
+        False
+        >>> net.train()[0].training
+        True
+        """
         if not isinstance(mode, bool):
             raise ValueError(f"training mode is expected to be boolean, got {mode!r}")
         for module in self.modules():
@@ -436,17 +724,62 @@ class Module:
         return self
 
     def eval(self) -> Module:
-        """Switch to evaluation mode (``train(False)``); returns self."""
+        """Switch to evaluation mode (``train(False)``); returns self.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> net = nn.Sequential(nn.Dropout(0.5)).eval()
+        >>> net.training, net[0].training
+        (False, False)
+        >>> x = npg.ones(4)
+        >>> net(x) is x  # dropout is the identity in evaluation mode
+        True
+        """
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
-        """Set ``requires_grad`` on every parameter; returns self."""
+        """Set ``requires_grad`` on every parameter; returns self.
+
+        Use ``requires_grad_(False)`` to freeze a module.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> layer = nn.Linear(2, 2).requires_grad_(False)
+        >>> [p.requires_grad for p in layer.parameters()]
+        [False, False]
+        """
         for param in self.parameters():
             param.requires_grad_(requires_grad)
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset gradients: to None (default, like torch) or to zeros in place."""
+        """Reset the gradients of every parameter.
+
+        Parameters
+        ----------
+        set_to_none : bool, default True
+            Set each ``grad`` to None (as PyTorch does); with False, fill the existing
+            gradients with zeros in place.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> layer = nn.Linear(2, 1)
+        >>> layer(npg.ones((1, 2))).sum().backward()
+        >>> layer.bias.grad.tolist()
+        [1.0]
+        >>> layer.zero_grad(set_to_none=False)
+        >>> layer.bias.grad.tolist()
+        [0.0]
+        >>> layer.zero_grad()
+        >>> layer.bias.grad is None
+        True
+        """
         for param in self.parameters():
             if set_to_none:
                 param.grad = None
@@ -561,7 +894,26 @@ class Module:
 
     # -------------------------------------------------------------------- repr
     def extra_repr(self) -> str:
-        """Return the layer-specific part of ``repr`` (override in layers)."""
+        """Return the layer-specific part of ``repr`` (override in layers).
+
+        The base class returns ``''``; layers return their settings, which ``repr`` shows
+        between the parentheses.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> class Scale(nn.Module):
+        ...     def __init__(self, factor):
+        ...         super().__init__()
+        ...         self.factor = factor
+        ...     def extra_repr(self):
+        ...         return f"factor={self.factor}"
+        >>> Scale(3)
+        Scale(factor=3)
+        >>> nn.Module().extra_repr()
+        ''
+        """
         return ""
 
     def __repr__(self) -> str:

@@ -218,14 +218,38 @@ class _BatchNorm(Module):
                 self.register_buffer(name, None)
 
     def reset_running_stats(self) -> None:
-        """Zero the running mean and the batch count; set the running variance to 1."""
+        """Zero the running mean and the batch count; set the running variance to 1.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> bn = nn.BatchNorm1d(2)
+        >>> _ = bn(npg.array([[1.0, 10.0], [3.0, 30.0]]))
+        >>> bn.running_mean
+        Buffer([0.2, 2. ])
+        >>> bn.reset_running_stats()
+        >>> bn.running_mean, bn.running_var, int(bn.num_batches_tracked.item())
+        (Buffer([0., 0.]), Buffer([1., 1.]), 0)
+        """
         if self.track_running_stats:
             self.running_mean.data[...] = 0
             self.running_var.data[...] = 1
             self.num_batches_tracked.data[...] = 0
 
     def reset_parameters(self) -> None:
-        """Reset the running statistics, the weight to 1 and the bias to 0."""
+        """Reset the running statistics, the weight to 1 and the bias to 0.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> bn = nn.BatchNorm1d(2)
+        >>> bn.weight.data[...] = 3.0
+        >>> bn.reset_parameters()
+        >>> bn.weight.tolist(), bn.bias.tolist()
+        ([1.0, 1.0], [0.0, 0.0])
+        """
         self.reset_running_stats()
         if self.affine:
             self.weight.data[...] = 1
@@ -235,6 +259,36 @@ class _BatchNorm(Module):
         raise NotImplementedError
 
     def forward(self, x: Array) -> Array:
+        """Normalise ``x`` per channel (axis 1).
+
+        In training mode the batch statistics normalise ``x`` and update the running
+        statistics (when tracked); in evaluation mode the running statistics are used.
+
+        Parameters
+        ----------
+        x : Array
+            ``(N, C)`` or ``(N, C, L)`` for :class:`BatchNorm1d`, ``(N, C, H, W)`` for
+            :class:`BatchNorm2d`.
+
+        Returns
+        -------
+        Array
+            Same shape as ``x``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> bn = nn.BatchNorm1d(2)
+        >>> x = npg.array([[1.0, 10.0], [3.0, 30.0]])
+        >>> bn(x).round(3)
+        Array([[-1., -1.],
+               [ 1.,  1.]])
+        >>> bn.running_mean, bn.running_var
+        (Buffer([0.2, 2. ]), Buffer([ 1.1, 20.9]))
+        >>> bn.eval()(x).shape
+        (2, 2)
+        """
         x = x if isinstance(x, Array) else Array(x)
         self._check_input_dim(x)
         factor = 0.0 if self.momentum is None else self.momentum
@@ -249,6 +303,15 @@ class _BatchNorm(Module):
                           use_batch, factor, self.eps)
 
     def extra_repr(self) -> str:
+        """Return the layer's settings as shown by ``repr``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> nn.BatchNorm2d(8, momentum=None).extra_repr()
+        '8, eps=1e-05, momentum=None, affine=True, track_running_stats=True'
+        """
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, track_running_stats={self.track_running_stats}")
 
@@ -338,15 +401,56 @@ class LayerNorm(Module):
             self.register_parameter("bias", None)
 
     def reset_parameters(self) -> None:
-        """Set the weight to 1 and the bias to 0."""
+        """Set the weight to 1 and the bias to 0 (when present).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> ln = nn.LayerNorm(3)
+        >>> ln.bias.data[...] = 5.0
+        >>> ln.reset_parameters()
+        >>> ln.weight.tolist(), ln.bias.tolist()
+        ([1.0, 1.0, 1.0], [0.0, 0.0, 0.0])
+        """
         if self.weight is not None:
             self.weight.data[...] = 1
         if self.bias is not None:
             self.bias.data[...] = 0
 
     def forward(self, x: Array) -> Array:
+        """Normalise ``x`` over its trailing ``normalized_shape`` axes, then scale and shift.
+
+        Parameters
+        ----------
+        x : Array
+            Shape ``(*, *normalized_shape)``.
+
+        Returns
+        -------
+        Array
+            Same shape as ``x``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> ln = nn.LayerNorm(2)
+        >>> ln(npg.array([[1.0, 3.0], [2.0, 2.0]])).round(3)
+        Array([[-1.,  1.],
+               [ 0.,  0.]])
+        """
         return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
+        """Return the layer's settings as shown by ``repr``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> nn.LayerNorm((2, 3)).extra_repr()
+        '(2, 3), eps=1e-05, elementwise_affine=True'
+        """
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}")

@@ -344,10 +344,44 @@ class MaxPool2d(Module):
         self.dilation, self.return_indices, self.ceil_mode = dilation, return_indices, ceil_mode
 
     def forward(self, x: Array) -> Any:
+        """Take the maximum of each window.
+
+        Parameters
+        ----------
+        x : Array
+            Shape ``(N, C, H, W)`` or ``(C, H, W)``.
+
+        Returns
+        -------
+        Array or tuple of Array
+            The pooled array; with ``return_indices=True`` also the flat ``h * W + w``
+            position of each maximum.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> x = npg.arange(16.0).reshape(1, 1, 4, 4)
+        >>> nn.MaxPool2d(2)(x)
+        Array([[[[ 5.,  7.],
+                 [13., 15.]]]])
+        >>> out, idx = nn.MaxPool2d(2, return_indices=True)(x)
+        >>> idx.tolist()
+        [[[[5, 7], [13, 15]]]]
+        """
         return max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
                           self.ceil_mode, self.return_indices)
 
     def extra_repr(self) -> str:
+        """Return the layer's settings as shown by ``repr``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> nn.MaxPool2d(2).extra_repr()
+        'kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False'
+        """
         return (f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, "
                 f"padding={self.padding}, dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
@@ -373,9 +407,39 @@ class AvgPool2d(Module):
         self.divisor_override = divisor_override
 
     def forward(self, x: Array) -> Array:
+        """Average each window.
+
+        Parameters
+        ----------
+        x : Array
+            Shape ``(N, C, H, W)`` or ``(C, H, W)``.
+
+        Returns
+        -------
+        Array
+            The pooled array.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> x = npg.arange(16.0).reshape(1, 1, 4, 4)
+        >>> nn.AvgPool2d(2)(x)
+        Array([[[[ 2.5,  4.5],
+                 [10.5, 12.5]]]])
+        """
         return avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                           self.count_include_pad, self.divisor_override)
 
     def extra_repr(self) -> str:
+        """Return the layer's settings as shown by ``repr``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import nn
+        >>> nn.AvgPool2d(3, stride=1).extra_repr()
+        'kernel_size=3, stride=1, padding=0'
+        """
         return (f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, "
                 f"padding={self.padding}")

@@ -39,14 +39,48 @@ def _float_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype | None:
 
 
 class Add(Function):
-    """``a + b``."""
+    """``a + b`` with NumPy broadcasting.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad import functions as F
+    >>> add = F.Add()
+    >>> y = add(npg.array([1.0, 2.0], requires_grad=True), 3.0)
+    >>> y, y.grad_fn is add
+    (Array([4., 5.], grad_fn=<Add>), True)
+    """
 
     save_inputs = False
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Return ``a + b`` computed on the raw ndarrays.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> F.Add().forward(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+        array([4., 6.])
+        """
         return np.add(a, b, dtype=_float_dtype(a, b))
 
     def backward(self, grad: Array) -> tuple[Array, Array]:
+        """Pass ``grad`` unchanged to both inputs.
+
+        The engine sums it over broadcast axes to each input's shape.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> a = npg.array([1.0, 2.0], requires_grad=True)
+        >>> b = npg.array(3.0, requires_grad=True)
+        >>> F.Add()(a, b).sum().backward()
+        >>> a.grad, b.grad
+        (Array([1., 1.]), Array(2.))
+        """
         return grad, grad
 
 
@@ -63,14 +97,44 @@ def add(a: Any, b: Any) -> Array:
 
 
 class Sub(Function):
-    """``a - b``."""
+    """``a - b`` with NumPy broadcasting.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad import functions as F
+    >>> F.Sub()(npg.array([1.0, 2.0]), 3.0)
+    Array([-2., -1.])
+    """
 
     save_inputs = False
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Return ``a - b`` computed on the raw ndarrays.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> F.Sub().forward(np.array([1.0, 2.0]), np.array([3.0, 5.0]))
+        array([-2., -3.])
+        """
         return np.subtract(a, b, dtype=_float_dtype(a, b))
 
     def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
+        """Return ``grad`` for ``a`` and ``-grad`` for ``b`` (None if not needed).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> a = npg.array([1.0, 2.0], requires_grad=True)
+        >>> b = npg.array([3.0, 4.0], requires_grad=True)
+        >>> F.Sub()(a, b).sum().backward()
+        >>> a.grad, b.grad
+        (Array([1., 1.]), Array([-1., -1.]))
+        """
         return grad, (-grad if self.needs_input_grad[1] else None)
 
 
@@ -87,12 +151,42 @@ def subtract(a: Any, b: Any) -> Array:
 
 
 class Mul(Function):
-    """``a * b``."""
+    """``a * b`` with NumPy broadcasting.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad import functions as F
+    >>> F.Mul()(npg.array([1.0, 2.0]), 3.0)
+    Array([3., 6.])
+    """
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Return ``a * b`` computed on the raw ndarrays.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> F.Mul().forward(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+        array([3., 8.])
+        """
         return np.multiply(a, b, dtype=_float_dtype(a, b))
 
     def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
+        """Return ``grad * b`` and ``grad * a`` (None for an input that needs none).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> a = npg.array([1.0, 2.0], requires_grad=True)
+        >>> b = npg.array([3.0, 4.0], requires_grad=True)
+        >>> F.Mul()(a, b).sum().backward()
+        >>> a.grad, b.grad
+        (Array([3., 4.]), Array([1., 2.]))
+        """
         a, b = self.inputs
         if not _grad_enabled.get():
             # First order: the same formula on the raw data, without creating nodes
@@ -126,9 +220,27 @@ def multiply(a: Any, b: Any) -> Array:
 
 
 class Div(Function):
-    """``a / b`` (true division; integer inputs give the default float dtype)."""
+    """``a / b`` (true division; integer inputs give the default float dtype).
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad import functions as F
+    >>> F.Div()(npg.array([1, 3]), 2)
+    Array([0.5, 1.5])
+    """
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Return ``a / b`` computed on the raw ndarrays (division by 0 is silent).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> F.Div().forward(np.array([1.0, 2.0]), np.array([4.0, 0.0]))
+        array([0.25,  inf])
+        """
         with np.errstate(**_quiet):
             out = np.divide(a, b, dtype=_float_dtype(a, b))
         if a.dtype.kind in "biu" and b.dtype.kind in "biu":
@@ -138,6 +250,18 @@ class Div(Function):
         return out
 
     def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
+        """Return ``grad / b`` and ``-grad * a / b**2`` (None for an input that needs none).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> a = npg.array([1.0, 2.0], requires_grad=True)
+        >>> b = npg.array([2.0, 4.0], requires_grad=True)
+        >>> F.Div()(a, b).sum().backward()
+        >>> a.grad, b.grad
+        (Array([0.5 , 0.25]), Array([-0.25 , -0.125]))
+        """
         a, b = self.inputs
         ga = grad / b if self.needs_input_grad[0] else None
         # (g / b) * (a / b) rather than g * a / (b * b): b * b underflows to 0 for
@@ -163,14 +287,43 @@ def divide(a: Any, b: Any) -> Array:
 
 
 class Neg(Function):
-    """``-a``."""
+    """``-a``.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad import functions as F
+    >>> F.Neg()(npg.array([1.0, -2.0]))
+    Array([-1.,  2.])
+    """
 
     save_inputs = False
 
     def forward(self, a: np.ndarray) -> np.ndarray:
+        """Return ``-a`` computed on the raw ndarray.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> F.Neg().forward(np.array([1.0, -2.0]))
+        array([-1.,  2.])
+        """
         return -a
 
     def backward(self, grad: Array) -> Array:
+        """Return ``-grad``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> x = npg.array([1.0, 2.0], requires_grad=True)
+        >>> F.Neg()(x).sum().backward()
+        >>> x.grad
+        Array([-1., -1.])
+        """
         return -grad
 
 
@@ -194,15 +347,50 @@ class Pow(Function):
     Conventions (PyTorch's): the derivative w.r.t. the base is 0 wherever the
     exponent is 0 (also at base 0), and the derivative w.r.t. the exponent is
     0 at base 0 and nan for a negative base.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad import functions as F
+    >>> F.Pow()(npg.array([2.0, 3.0]), 2.0)
+    Array([4., 9.])
     """
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Return ``a ** b`` computed on the raw ndarrays.
+
+        Integers to negative integer powers raise ``ValueError``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> F.Pow().forward(np.array([2.0, 3.0]), np.array(2.0))
+        array([4., 9.])
+        """
         if a.dtype.kind in "iu" and b.dtype.kind in "iu" and np.any(b < 0):
             raise ValueError("Integers to negative integer powers are not allowed")
         with np.errstate(**_quiet):
             return np.power(a, b, dtype=_float_dtype(a, b))
 
     def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
+        """Return ``grad * b * a**(b-1)`` and ``grad * a**b * log(a)``.
+
+        An input that needs no gradient gets None.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> a = npg.array([2.0, 3.0], requires_grad=True)
+        >>> b = npg.array([2.0, 0.0], requires_grad=True)
+        >>> F.Pow()(a, b).sum().backward()
+        >>> a.grad
+        Array([4., 0.])
+        >>> b.grad
+        Array([2.7725887, 1.0986123])
+        """
         from numpygrad.ops.elementwise import log, where
 
         a, b = self.inputs

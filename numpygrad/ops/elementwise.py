@@ -39,16 +39,45 @@ def floating(x: np.ndarray) -> np.ndarray:
 
 
 class Exp(Function):
-    """``exp(x)``; backward reuses the output."""
+    """``exp(x)``; backward reuses the output.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad import functions as F
+    >>> F.Exp()(npg.array([0.0, 1.0]))
+    Array([1.      , 2.718282])
+    """
 
     save_inputs = False
     save_output = True
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """Return ``exp(x)`` of the raw ndarray (integers give the default float dtype).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> F.Exp().forward(np.array([0.0, 1.0]))
+        array([1.        , 2.71828183])
+        """
         with np.errstate(over="ignore", under="ignore"):  # exp(89) is inf in float32
             return np.exp(floating(x))
 
     def backward(self, grad: Array) -> Array:
+        """Return ``grad * exp(x)``, read from the saved output.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> x = npg.array([0.0, 1.0], requires_grad=True)
+        >>> F.Exp()(x).sum().backward()
+        >>> x.grad
+        Array([1.      , 2.718282])
+        """
         if not _grad_enabled.get():  # first order: raw NumPy, no nodes
             return _wrap(grad.data * self.output.data)
         return grad * self.output
@@ -93,13 +122,42 @@ def expm1(x: Any) -> Array:
 
 
 class Log(Function):
-    """Natural logarithm; ``log(0) = -inf`` and ``log(-1) = nan`` silently."""
+    """Natural logarithm; ``log(0) = -inf`` and ``log(-1) = nan`` silently.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad import functions as F
+    >>> F.Log()(npg.array([1.0, 0.0]))
+    Array([  0., -inf])
+    """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """Return ``log(x)`` of the raw ndarray.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> F.Log().forward(np.array([1.0, np.e]))
+        array([0., 1.])
+        """
         with np.errstate(**_quiet):
             return np.log(floating(x))
 
     def backward(self, grad: Array) -> Array:
+        """Return ``grad / x``.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> x = npg.array([1.0, 4.0], requires_grad=True)
+        >>> F.Log()(x).sum().backward()
+        >>> x.grad
+        Array([1.  , 0.25])
+        """
         return grad / self.inputs[0]
 
 
@@ -139,16 +197,45 @@ def log1p(x: Any) -> Array:
 
 
 class Sqrt(Function):
-    """Square root; backward reuses the output."""
+    """Square root; backward reuses the output.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad import functions as F
+    >>> F.Sqrt()(npg.array([4.0, 9.0]))
+    Array([2., 3.])
+    """
 
     save_inputs = False
     save_output = True
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """Return ``sqrt(x)`` of the raw ndarray (nan for negatives, silently).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> F.Sqrt().forward(np.array([4.0, 9.0]))
+        array([2., 3.])
+        """
         with np.errstate(**_quiet):
             return np.sqrt(floating(x))
 
     def backward(self, grad: Array) -> Array:
+        """Return ``grad / (2 * sqrt(x))``, read from the saved output.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> x = npg.array([1.0, 4.0], requires_grad=True)
+        >>> F.Sqrt()(x).sum().backward()
+        >>> x.grad
+        Array([0.5 , 0.25])
+        """
         return grad / (2 * self.output)
 
 

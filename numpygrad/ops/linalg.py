@@ -54,9 +54,27 @@ def _check_matmul(a: np.ndarray, b: np.ndarray) -> None:
 
 
 class Matmul(Function):
-    """Matrix product with NumPy's ``matmul`` semantics."""
+    """Matrix product with NumPy's ``matmul`` semantics.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad import functions as F
+    >>> F.MatMul()(npg.array([[1.0, 2.0], [3.0, 4.0]]), npg.array([1.0, 1.0]))
+    Array([3., 7.])
+    """
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Return ``a @ b`` of the raw ndarrays; mismatched shapes raise ``ValueError``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> F.MatMul().forward(np.eye(2), np.array([1.0, 2.0]))
+        array([1., 2.])
+        """
         if a.ndim == 0 or b.ndim == 0 or a.shape[-1] != (b.shape[0] if b.ndim == 1 else
                                                          b.shape[-2]):
             _check_matmul(a, b)
@@ -67,6 +85,21 @@ class Matmul(Function):
             raise
 
     def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
+        """Return ``grad @ b^T`` and ``a^T @ grad`` (1-d operands as in ``matmul``).
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> a = npg.array([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        >>> b = npg.array([1.0, 2.0], requires_grad=True)
+        >>> F.MatMul()(a, b).sum().backward()
+        >>> a.grad
+        Array([[1., 2.],
+               [1., 2.]])
+        >>> b.grad
+        Array([4., 6.])
+        """
         from numpygrad.ops.shape import expand_dims, reshape, swapaxes
 
         a, b = self.inputs

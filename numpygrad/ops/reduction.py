@@ -114,7 +114,24 @@ class _Reduction(Function):
 
 
 class Sum(Function):
-    """Sum over axes; backward broadcasts the gradient back."""
+    """Sum over axes; backward broadcasts the gradient back.
+
+    Parameters
+    ----------
+    axis : int or tuple of int, optional
+        The axes to reduce (all by default).
+    keepdims : bool
+        Keep reduced axes with length 1.
+    dtype : dtype, optional
+        The accumulator and result dtype.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad import functions as F
+    >>> F.Sum(axis=0)(npg.array([[1.0, 2.0], [3.0, 4.0]]))
+    Array([4., 6.])
+    """
 
     save_inputs = False
 
@@ -124,9 +141,31 @@ class Sum(Function):
         self.dtype = dtype
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """Return ``np.sum`` of the raw ndarray with the node's options.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> F.Sum(axis=0).forward(np.ones((2, 3)))
+        array([2., 2., 2.])
+        """
         return np.sum(x, axis=self.axis, keepdims=self.keepdims, dtype=self.dtype)
 
     def backward(self, grad: Array) -> Array:
+        """Broadcast ``grad`` back to the input's shape.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> x = npg.array([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        >>> F.Sum(axis=1)(x).backward(npg.array([1.0, 10.0]))
+        >>> x.grad
+        Array([[ 1.,  1.],
+               [10., 10.]])
+        """
         return _spread(grad, self.inputs[0].shape, self.axis, self.keepdims)
 
 
@@ -165,11 +204,36 @@ def sum(  # noqa: A001 - NumPy's name
 
 
 class Mean(_Reduction):
-    """Arithmetic mean; the mean of an empty selection is nan (no warning)."""
+    """Arithmetic mean; the mean of an empty selection is nan (no warning).
+
+    Parameters
+    ----------
+    axis : int or tuple of int, optional
+        The axes to reduce (all by default).
+    keepdims : bool
+        Keep reduced axes with length 1.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad import functions as F
+    >>> F.Mean(axis=1)(npg.array([[1.0, 3.0], [2.0, 6.0]]))
+    Array([2., 4.])
+    """
 
     save_inputs = False
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """Return the mean of the raw ndarray; integers give the default float dtype.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> F.Mean(axis=1).forward(np.array([[1, 3], [2, 6]]))
+        array([2., 4.], dtype=float32)
+        """
         if x.dtype.kind in "fc":
             s = np.sum(x, axis=self.axis, keepdims=self.keepdims)
         else:  # accumulate integers exactly in float64, then give the default float dtype
@@ -181,6 +245,17 @@ class Mean(_Reduction):
         return out if x.dtype.kind in "fc" else out.astype(get_default_dtype())
 
     def backward(self, grad: Array) -> Array:
+        """Broadcast ``grad`` back to the input's shape, divided by the count.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> x = npg.array([1.0, 2.0, 6.0, 7.0], requires_grad=True)
+        >>> F.Mean()(x).backward()
+        >>> x.grad
+        Array([0.25, 0.25, 0.25, 0.25])
+        """
         return _spread(grad, self.inputs[0].shape, self.axis, self.keepdims, self.scale)
 
 

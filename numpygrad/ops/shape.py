@@ -32,7 +32,21 @@ def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
 
 
 class Reshape(Function):
-    """Reshape (a view when possible); backward reshapes the gradient back."""
+    """Reshape (a view when possible); backward reshapes the gradient back.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The new shape; one entry may be -1.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad import functions as F
+    >>> F.Reshape((2, 2))(npg.array([1.0, 2.0, 3.0, 4.0]))
+    Array([[1., 2.],
+           [3., 4.]])
+    """
 
     save_inputs = False
     is_view = True
@@ -41,6 +55,16 @@ class Reshape(Function):
         self.shape = shape
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """Return the raw ndarray reshaped to ``self.shape`` (bad shapes raise).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> F.Reshape((3, -1)).forward(np.arange(6)).shape
+        (3, 2)
+        """
         shape = self.shape
         if shape.count(-1) > 1:
             raise ValueError(f"only one dimension can be inferred, got shape {list(shape)}")
@@ -52,6 +76,17 @@ class Reshape(Function):
         return x.reshape(shape)
 
     def backward(self, grad: Array) -> Array:
+        """Reshape ``grad`` back to the input's shape.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> x = npg.array([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+        >>> F.Reshape((2, 2))(x).backward(npg.array([[1.0, 2.0], [3.0, 4.0]]))
+        >>> x.grad
+        Array([1., 2., 3., 4.])
+        """
         return reshape(grad, self.inputs[0].shape)
 
 
@@ -100,7 +135,21 @@ def view(x: Any, *shape: Any) -> Array:
 
 
 class Transpose(Function):
-    """Permute axes (a view); backward applies the inverse permutation."""
+    """Permute axes (a view); backward applies the inverse permutation.
+
+    Parameters
+    ----------
+    axes : tuple of int or None
+        The permutation; None reverses the axes.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad import functions as F
+    >>> F.Transpose((1, 0))(npg.array([[1.0, 2.0], [3.0, 4.0]]))
+    Array([[1., 3.],
+           [2., 4.]])
+    """
 
     save_inputs = False
     is_view = True
@@ -109,6 +158,16 @@ class Transpose(Function):
         self.axes = axes
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """Return the raw ndarray with its axes permuted (bad axes raise).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> F.Transpose(None).forward(np.zeros((2, 3, 4))).shape
+        (4, 3, 2)
+        """
         axes = self.axes
         if axes is not None:
             if len(axes) != x.ndim:
@@ -122,6 +181,18 @@ class Transpose(Function):
         return np.transpose(x, axes)
 
     def backward(self, grad: Array) -> Array:
+        """Permute ``grad`` back with the inverse permutation.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> from numpygrad import functions as F
+        >>> x = npg.zeros((2, 3), requires_grad=True)
+        >>> F.Transpose((1, 0))(x).backward(npg.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+        >>> x.grad
+        Array([[1., 3., 5.],
+               [2., 4., 6.]])
+        """
         if self.axes is None:
             return transpose(grad)
         ndim = len(self.axes)
