@@ -34,7 +34,13 @@ def _public_objects():
                 seen.add(id(obj))
                 yield f"{modname}.{name}", obj
             if inspect.isclass(obj):
-                for attr, value in vars(obj).items():
+                # Own and inherited members from numpygrad's classes (Array's methods live
+                # partly in mixins), not those of object or other libraries.
+                members = {}
+                for klass in reversed(obj.__mro__):
+                    if klass.__module__.startswith("numpygrad"):
+                        members.update(vars(klass))
+                for attr, value in members.items():
                     if attr.startswith("_"):
                         continue
                     if isinstance(value, property):
