@@ -32,7 +32,9 @@ from numpygrad.ops.indexing import *
 from numpygrad.ops.join import *
 from numpygrad.ops.linalg import *
 from numpygrad.ops.reduction import *
+from numpygrad.ops.scan import *
 from numpygrad.ops.shape import *
+from numpygrad.ops.statistics import *
 
 from numpygrad import autograd, functions, linalg, random, testing
 from numpygrad.serialization import load, save

@@ -15,7 +15,9 @@ from numpygrad.ops import elementwise as _ew
 from numpygrad.ops import indexing as _idx
 from numpygrad.ops import linalg as _la
 from numpygrad.ops import reduction as _red
+from numpygrad.ops import scan as _scan
 from numpygrad.ops import shape as _sh
+from numpygrad.ops import statistics as _stat
 
 
 def _method(fn: Any, doc_name: str) -> Any:
@@ -44,10 +46,11 @@ _METHODS = {
     "softmax": (_act, "softmax"), "log_softmax": (_act, "log_softmax"),
     "logaddexp": (_ew, "logaddexp"),
     # reductions
-    "sum": (_red, "sum"), "mean": (_red, "mean"), "var": (_red, "var"), "std": (_red, "std"),
+    "sum": (_red, "sum"), "mean": (_red, "mean"), "var": (_stat, "var"), "std": (_stat, "std"),
     "prod": (_red, "prod"), "max": (_red, "max"), "min": (_red, "min"),
     "amax": (_red, "max"), "amin": (_red, "min"),
-    "logsumexp": (_red, "logsumexp"), "cumsum": (_red, "cumsum"), "cumprod": (_red, "cumprod"),
+    "logsumexp": (_red, "logsumexp"), "cumsum": (_scan, "cumsum"),
+    "cumprod": (_scan, "cumprod"),
     "argmax": (_cmp, "argmax"), "argmin": (_cmp, "argmin"), "all": (_cmp, "all"),
     "any": (_cmp, "any"),
     # linear algebra

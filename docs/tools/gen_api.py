@@ -36,7 +36,7 @@ TOP_SECTIONS = [
      ["numpygrad.ops.arithmetic", "numpygrad.ops.elementwise", "numpygrad.ops.piecewise",
       "numpygrad.ops.trig", "numpygrad.ops.activation"]),
     ("Reductions", "Reductions take ``axis``/``keepdims`` (or PyTorch's ``dim``/``keepdim``).",
-     ["numpygrad.ops.reduction"]),
+     ["numpygrad.ops.reduction", "numpygrad.ops.statistics", "numpygrad.ops.scan"]),
     ("Linear algebra", "Matrix products, contractions and norms.",
      ["numpygrad.ops.linalg", "numpygrad.ops.einsum"]),
     ("Shape manipulation, joining and splitting", "Views, permutations, joins and splits.",
@@ -69,6 +69,7 @@ CONSTANTS = ["pi", "e", "inf", "nan", "newaxis"]
 # Section titles for the defining module of a name (nn, nn.functional, ...).
 MODULE_TITLES = {
     "numpygrad.nn.module": "Modules, parameters and buffers",
+    "numpygrad.nn.parameter": "Modules, parameters and buffers",
     "numpygrad.nn.containers": "Containers",
     "numpygrad.nn.linear": "Linear layers",
     "numpygrad.nn.activation": "Activations",

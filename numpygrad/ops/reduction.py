@@ -1,28 +1,29 @@
-"""Reductions: sum, mean, var, std, prod, max/min, logsumexp, cumsum, cumprod.
+"""Reductions: sum, mean, prod, max/min, logsumexp.
 
 Every reduction takes NumPy's ``axis``/``keepdims`` (PyTorch's ``dim``/``keepdim``
 are aliases); an axis may be negative or a tuple (``()`` reduces nothing), and
 one out of range raises NumPy's ``AxisError``, an ``IndexError`` naming the axis
 and ``ndim``. Backward is written with numpygrad ops so every op here can be
 differentiated twice; in first-order mode some use plain NumPy for speed.
+
+The variance and standard deviation are in :mod:`numpygrad.ops.statistics`, the
+cumulative sum and product in :mod:`numpygrad.ops.scan`.
 """
 
 from __future__ import annotations
 
-import builtins
 import math
 from typing import Any
 
 import numpy as np
-from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
+from numpy.lib.array_utils import normalize_axis_tuple
 
 from numpygrad._array import Array, _wrap
 from numpygrad._dtype import get_default_dtype
 from numpygrad.autograd.function import Function
 from numpygrad.autograd.grad_mode import _grad_enabled
 
-__all__ = ["sum", "mean", "var", "std", "prod", "max", "min", "amax", "amin", "logsumexp",
-           "cumsum", "cumprod"]
+__all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "logsumexp"]
 
 _quiet = {"divide": "ignore", "invalid": "ignore", "over": "ignore", "under": "ignore"}
 Axis = int | tuple[int, ...] | None
@@ -278,125 +279,6 @@ def mean(x: Any, axis: Axis = None, keepdims: bool | None = None, *, dim: Any = 
     return Mean.apply(x, axis=axis, keepdims=keepdims)
 
 
-class Var(_Reduction):
-    """Variance with ``ddof`` (two-pass: mean first, then squared deviations)."""
-
-    def __init__(self, axis: Any = None, keepdims: bool = False, ddof: float = 0) -> None:
-        super().__init__(axis, keepdims)
-        self.ddof = ddof
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        n = self._count(x)
-        # NumPy's rule: a non-positive number of degrees of freedom divides by 0 (inf or nan).
-        self.denom = builtins.max(n - self.ddof, 0)
-        xf = x if x.dtype.kind == "f" else x.astype(np.float64)
-        d = xf - np.sum(xf, axis=self.axes, keepdims=True) / builtins.max(n, 1)
-        with np.errstate(**_quiet):
-            out = np.sum(d * d, axis=self.axes, keepdims=self.keepdims) / self.denom
-        return out if x.dtype.kind == "f" else out.astype(get_default_dtype())
-
-    def backward(self, grad: Array) -> Array:
-        return self._grad_from_var(self._expand(grad))
-
-    def _grad_from_var(self, g: Array) -> Array:
-        # d var / dx = 2 (x - mean) / denom; the mean is recomputed with numpygrad ops
-        # so that the gradient itself can be differentiated.
-        (x,) = self.inputs
-        factor = 2.0 / self.denom if self.denom > 0 else math.nan
-        return (g * factor) * (x - mean(x, axis=self.axes, keepdims=True))
-
-
-class Std(Var):
-    """Standard deviation; its gradient is 0 (not nan) where it is 0 (PyTorch)."""
-
-    save_output = True
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore"):
-            return np.sqrt(super().forward(x))
-
-    def backward(self, grad: Array) -> Array:
-        from numpygrad.ops.elementwise import where
-
-        s = self.output
-        zero = s.data == 0
-        if zero.any():  # "double where" so neither branch produces inf or nan
-            z = _wrap(zero)
-            gv = where(z, 0.0, grad / (2 * where(z, 1.0, s)))
-        else:
-            gv = grad / (2 * s)
-        return self._grad_from_var(self._expand(gv))
-
-
-def _ddof(ddof: float | None, correction: float | None, unbiased: bool | None) -> float:
-    given = [k for k, v in (("ddof", ddof), ("correction", correction), ("unbiased", unbiased))
-             if v is not None]
-    if len(given) > 1:
-        raise TypeError(f"give only one of ddof, correction and unbiased, got {given}")
-    if unbiased is not None:
-        return 1 if unbiased else 0
-    return ddof if ddof is not None else correction if correction is not None else 0
-
-
-def var(
-    x: Any, axis: Axis = None, keepdims: bool | None = None, *, ddof: float | None = None,
-    correction: float | None = None, unbiased: bool | None = None, dim: Any = None,
-    keepdim: bool | None = None,
-) -> Array:
-    """Variance over ``axis``: ``sum((x - mean)**2) / (N - ddof)``.
-
-    The default is NumPy's population variance, ``ddof=0``; PyTorch's
-    ``Tensor.var()`` defaults to ``correction=1``, so pass that to match it.
-    When ``N - ddof <= 0`` the result is nan or inf, without a warning.
-    Integer input gives the default float dtype.
-
-    Parameters
-    ----------
-    x : Array
-        The input.
-    axis, dim : int or tuple of int, optional
-        The axes to reduce (all by default).
-    keepdims, keepdim : bool
-        Keep reduced axes with length 1.
-    ddof, correction : float, optional
-        Delta degrees of freedom (NumPy's and PyTorch's names); default 0.
-    unbiased : bool, optional
-        PyTorch's older spelling: True means ``ddof=1``.
-
-    Examples
-    --------
-    >>> import numpygrad as npg
-    >>> x = npg.array([1.0, 2.0, 3.0, 4.0])
-    >>> npg.var(x), x.var(correction=1)
-    (Array(1.25), Array(1.6666666))
-    """
-    axis, keepdims = normalize_axis_args(axis, keepdims, dim, keepdim)
-    return Var.apply(x, axis=axis, keepdims=keepdims, ddof=_ddof(ddof, correction, unbiased))
-
-
-def std(
-    x: Any, axis: Axis = None, keepdims: bool | None = None, *, ddof: float | None = None,
-    correction: float | None = None, unbiased: bool | None = None, dim: Any = None,
-    keepdim: bool | None = None,
-) -> Array:
-    """Standard deviation, ``sqrt(var(x, ...))``; same arguments as :func:`var`.
-
-    The default is NumPy's ``ddof=0``; PyTorch's default is ``correction=1``.
-    Where the result is 0 (a constant input) the gradient is 0, not nan.
-
-    Examples
-    --------
-    >>> import numpygrad as npg
-    >>> x = npg.array([2.0, 2.0, 2.0], requires_grad=True)
-    >>> y = npg.std(x)
-    >>> y.backward()
-    >>> y, x.grad
-    (Array(0., grad_fn=<Std>), Array([0., 0., 0.]))
-    """
-    axis, keepdims = normalize_axis_args(axis, keepdims, dim, keepdim)
-    return Std.apply(x, axis=axis, keepdims=keepdims, ddof=_ddof(ddof, correction, unbiased))
-
-
 def _others_np(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     """For each element, the product of the other elements of its slice (no division)."""
     perm, shape_t, flat, inv = _layout(x.shape, axes)
@@ -586,127 +468,3 @@ def logsumexp(x: Any, axis: Axis = None, keepdims: bool | None = None, *, dim: A
     """
     axis, keepdims = normalize_axis_args(axis, keepdims, dim, keepdim)
     return LogSumExp.apply(x, axis=axis, keepdims=keepdims)
-
-
-def _axis_arg(x: Any, axis: Any, dim: Any) -> tuple[Array, int]:
-    """Lift ``x`` and pick the scan axis; None flattens (NumPy), 0-d acts as 1-d."""
-    from numpygrad.autograd.function import lift
-    from numpygrad.ops.shape import reshape
-
-    axis, _ = normalize_axis_args(axis, None, dim, None)
-    (x,) = lift((x,))
-    if axis is None or x.ndim == 0:
-        x = reshape(x, -1)
-        axis = 0 if axis is None else axis
-    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
-        raise TypeError(f"the axis of a scan must be one int, got {axis!r}")
-    return x, normalize_axis_index(int(axis), x.ndim)
-
-
-class Cumsum(Function):
-    """Cumulative sum along one axis (or from the end when ``reverse``)."""
-
-    save_inputs = False
-
-    def __init__(self, axis: int, reverse: bool = False) -> None:
-        self.axis = axis
-        self.reverse = reverse
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        if self.reverse:
-            return np.flip(np.cumsum(np.flip(x, self.axis), axis=self.axis), self.axis)
-        return np.cumsum(x, axis=self.axis)
-
-    def backward(self, grad: Array) -> Array:
-        return Cumsum.apply(grad, axis=self.axis, reverse=not self.reverse)
-
-
-def cumsum(x: Any, axis: int | None = None, *, dim: int | None = None) -> Array:
-    """Cumulative sum along ``axis``; ``axis=None`` flattens first, as in NumPy.
-
-    Integer input accumulates in int64. The gradient is the reversed
-    cumulative sum of the upstream gradient.
-
-    Examples
-    --------
-    >>> import numpygrad as npg
-    >>> npg.cumsum(npg.array([[1.0, 2.0], [3.0, 4.0]]), dim=1)
-    Array([[1., 3.],
-           [3., 7.]])
-    >>> npg.cumsum(npg.array([[1, 2], [3, 4]]))
-    Array([ 1,  3,  6, 10])
-    """
-    x, axis = _axis_arg(x, axis, dim)
-    return Cumsum.apply(x, axis=axis)
-
-
-def _cumprod_grad_np(x: np.ndarray, y: np.ndarray, g: np.ndarray, axis: int) -> np.ndarray:
-    """First-order gradient of ``y = cumprod(x)`` in O(n), exact with zeros (PyTorch's way)."""
-    xl, gl = np.moveaxis(x, axis, -1), np.moveaxis(g, axis, -1)
-    rcs = np.cumsum((gl * np.moveaxis(y, axis, -1))[..., ::-1], axis=-1)[..., ::-1]
-    zero = xl == 0
-    if not zero.any():
-        return np.moveaxis(rcs / xl, -1, axis)
-    # Only inputs up to the first zero z of a slice get a gradient. Before z the
-    # usual sum(g * y) / x is safe; at z it is sum_{i>=z} g_i * cumprod(x with x_z = 1)_i.
-    n = xl.shape[-1]
-    idx = np.arange(n)
-    z = np.where(zero.any(-1, keepdims=True), np.argmax(zero, -1, keepdims=True), n)
-    out = np.where(idx < z, rcs / np.where(idx < z, xl, 1), 0)
-    y1 = np.cumprod(np.where(idx == z, 1, xl), axis=-1)
-    at_z = np.sum(np.where(idx >= z, gl * y1, 0), axis=-1, keepdims=True)
-    return np.moveaxis(np.where(idx == z, at_z, out), -1, axis)
-
-
-class Cumprod(Function):
-    """Cumulative product along one axis; the gradient is exact with zeros."""
-
-    save_output = True
-
-    def __init__(self, axis: int) -> None:
-        self.axis = axis
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        with np.errstate(**_quiet):
-            return np.cumprod(x, axis=self.axis)
-
-    def backward(self, grad: Array) -> Array:
-        from numpygrad.ops.elementwise import where
-        from numpygrad.ops.shape import reshape, swapaxes
-
-        (x,) = self.inputs
-        if not _grad_enabled.get():
-            with np.errstate(**_quiet):
-                return _wrap(_cumprod_grad_np(x.data, self.output.data, grad.data,
-                                                  self.axis))
-        if not (x.data == 0).any():  # differentiable and cheap away from zeros
-            return Cumsum.apply(grad * self.output, axis=self.axis, reverse=True) / x
-        # create_graph with zeros, O(n^2): row k is the slice with x_k replaced by 1,
-        # so grad_k = sum_{i>=k} g_i * cumprod(row k)_i, all differentiable.
-        xl, gl = swapaxes(x, self.axis, -1), swapaxes(grad, self.axis, -1)
-        n = xl.shape[-1]
-        rows = where(_wrap(np.eye(n, dtype=bool)), 1.0, reshape(xl, xl.shape[:-1] + (1, n)))
-        terms = cumprod(rows, axis=-1) * reshape(gl, gl.shape[:-1] + (1, n))
-        gk = sum(where(_wrap(np.triu(np.ones((n, n), dtype=bool))), terms, 0.0), axis=-1)
-        return swapaxes(gk, self.axis, -1)
-
-
-def cumprod(x: Any, axis: int | None = None, *, dim: int | None = None) -> Array:
-    """Cumulative product along ``axis``; ``axis=None`` flattens first, as in NumPy.
-
-    The gradient is computed without dividing by zero: exact when the input
-    has zeros (only entries up to the first zero of a slice get a gradient).
-    It is twice differentiable; at zeros the second derivative costs O(n^2)
-    memory per slice of length n.
-
-    Examples
-    --------
-    >>> import numpygrad as npg
-    >>> x = npg.array([2.0, 0.0, 3.0], requires_grad=True)
-    >>> y = npg.cumprod(x)
-    >>> y.sum().backward()
-    >>> y, x.grad
-    (Array([2., 0., 0.], grad_fn=<Cumprod>), Array([1., 8., 0.]))
-    """
-    x, axis = _axis_arg(x, axis, dim)
-    return Cumprod.apply(x, axis=axis)
