@@ -395,17 +395,15 @@ def smooth_l1_loss(input: Array, target: Any, reduction: str = "mean",
     Array([0.125, 2.5  ])
     """
     from numpygrad.ops.elementwise import abs as _abs
-    from numpygrad.ops.elementwise import where
 
     _check_reduction(reduction)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss does not support negative values for beta, got {beta}")
     x, y = _pair(input, target, "smooth_l1_loss")
-    d = x - y
-    a = _abs(d)
     if beta == 0:
-        return _reduce(a, reduction)
-    return _reduce(where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta), reduction)
+        return _reduce(_abs(x - y), reduction)
+    # Smooth L1 with beta is the Huber loss with delta = beta, divided by beta.
+    return _reduce(_huber_terms(x - y, beta) / beta, reduction)
 
 
 def huber_loss(input: Array, target: Any, reduction: str = "mean", delta: float = 1.0) -> Array:
@@ -418,16 +416,20 @@ def huber_loss(input: Array, target: Any, reduction: str = "mean", delta: float 
     >>> F.huber_loss(npg.array([0.5, 3.0]), npg.array([0.0, 0.0]), reduction="none")
     Array([0.125, 2.5  ])
     """
-    from numpygrad.ops.elementwise import abs as _abs
-    from numpygrad.ops.elementwise import where
-
     _check_reduction(reduction)
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     x, y = _pair(input, target, "huber_loss")
-    d = x - y
+    return _reduce(_huber_terms(x - y, delta), reduction)
+
+
+def _huber_terms(d: Array, delta: float) -> Array:
+    """Elementwise ``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``."""
+    from numpygrad.ops.elementwise import abs as _abs
+    from numpygrad.ops.elementwise import where
+
     a = _abs(d)
-    return _reduce(where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta)), reduction)
+    return where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
 
 
 class BinaryCrossEntropy(Function):

@@ -63,18 +63,7 @@ class Adadelta(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, rho, eps = group["lr"], group["rho"], group["eps"]
-        for p in group["params"]:
-            grad = p.grad
-            if grad is None:
-                continue
-            data = p.data
-            state = self.state.get(p)
-            if not state:
-                state = self.state[p]
-                state["step"] = 0
-                state["square_avg"] = np.zeros_like(data)
-                state["acc_delta"] = np.zeros_like(data)
-            state["step"] += 1
+        for p, data, grad, state in self._stepped(group, {"square_avg": 0, "acc_delta": 0}):
             g = self._effective_grad(data, grad.data, group["weight_decay"], group["maximize"])
             square_avg, acc_delta = state["square_avg"], state["acc_delta"]
             std, delta = self._buffer(data, 1), self._buffer(data, 2)

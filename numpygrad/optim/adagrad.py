@@ -70,17 +70,8 @@ class Adagrad(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
-        for p in group["params"]:
-            grad = p.grad
-            if grad is None:
-                continue
-            data = p.data
-            state = self.state.get(p)
-            if not state:
-                state = self.state[p]
-                state["step"] = 0
-                state["sum"] = np.full_like(data, group["initial_accumulator_value"])
-            state["step"] += 1
+        buffers = {"sum": group["initial_accumulator_value"]}
+        for p, data, grad, state in self._stepped(group, buffers):
             g = self._effective_grad(data, grad.data, group["weight_decay"], group["maximize"])
             clr = lr / (1 + (state["step"] - 1) * lr_decay)
             state_sum = state["sum"]

@@ -77,20 +77,8 @@ class Adam(Optimizer):
         beta1, beta2 = group["betas"]
         amsgrad, maximize = group["amsgrad"], group["maximize"]
         decoupled = group["decoupled_weight_decay"]
-        for p in group["params"]:
-            grad = p.grad
-            if grad is None:
-                continue
-            data = p.data
-            state = self.state.get(p)
-            if not state:
-                state = self.state[p]
-                state["step"] = 0
-                state["exp_avg"] = np.zeros_like(data)
-                state["exp_avg_sq"] = np.zeros_like(data)
-                if amsgrad:
-                    state["max_exp_avg_sq"] = np.zeros_like(data)
-            state["step"] += 1
+        buffers = {"exp_avg": 0, "exp_avg_sq": 0, **({"max_exp_avg_sq": 0} if amsgrad else {})}
+        for p, data, grad, state in self._stepped(group, buffers):
             step = state["step"]
             if decoupled:
                 if weight_decay:

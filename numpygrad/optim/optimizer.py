@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -148,6 +148,29 @@ class Optimizer:
     # -- hooks for subclasses ------------------------------------------------------------
     def _validate_hyperparameters(self, group: dict[str, Any]) -> None:
         """Raise for invalid hyperparameters in ``group`` (override in subclasses)."""
+
+    def _stepped(self, group: dict[str, Any], buffers: dict[str, float]
+                 ) -> Iterator[tuple[Array, np.ndarray, Array, dict[str, Any]]]:
+        """Yield ``(p, p.data, p.grad, state)`` for each parameter of ``group`` with a grad.
+
+        The step is counted before the yield. On a parameter's first step its state
+        gets ``step = 0`` and one array per ``buffers`` entry (name -> fill value),
+        shaped like the parameter and allocated once. Parameters whose grad is None
+        are skipped and get no state, as in PyTorch.
+        """
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            data = p.data
+            state = self.state.get(p)
+            if not state:
+                state = self.state[p]
+                state["step"] = 0
+                for name, fill in buffers.items():
+                    state[name] = np.full_like(data, fill)
+            state["step"] += 1
+            yield p, data, grad, state
 
     def _update_group(self, group: dict[str, Any]) -> None:
         """Update every parameter of ``group`` in place (override in subclasses)."""

@@ -73,21 +73,9 @@ class RMSprop(Optimizer):
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
         momentum, centered = group["momentum"], group["centered"]
-        for p in group["params"]:
-            grad = p.grad
-            if grad is None:
-                continue
-            data = p.data
-            state = self.state.get(p)
-            if not state:
-                state = self.state[p]
-                state["step"] = 0
-                state["square_avg"] = np.zeros_like(data)
-                if momentum > 0:
-                    state["momentum_buffer"] = np.zeros_like(data)
-                if centered:
-                    state["grad_avg"] = np.zeros_like(data)
-            state["step"] += 1
+        buffers = {"square_avg": 0, **({"momentum_buffer": 0} if momentum > 0 else {}),
+                   **({"grad_avg": 0} if centered else {})}
+        for p, data, grad, state in self._stepped(group, buffers):
             g = self._effective_grad(data, grad.data, group["weight_decay"], group["maximize"])
             square_avg = state["square_avg"]
             avg = self._buffer(data, 1)
