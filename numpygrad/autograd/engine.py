@@ -1,19 +1,24 @@
 """The backward pass: topological order, accumulation, broadcast reduction.
 
 Everything generic about gradients lives here and nowhere else: seeding the
-root, walking the graph in reverse topological order with an explicit stack
+root, walking the graph in reverse topological order with a heap
 (no recursion, so 100 000-op chains work), reducing gradients of broadcast
 operands to their shapes, casting them to their input's dtype, accumulating
 them, checking the version counter, and releasing the graph afterwards.
 
 Pending gradients are keyed by graph position: the node that produced an array
-(its ``grad_fn``) or, for a leaf, the array itself. Both hash by identity.
+(its ``grad_fn``) or, for a leaf, the array itself. Both hash by identity. Nodes
+run in decreasing order of their sequence number (the order they were recorded
+in), which is a reverse topological order, from a heap: the pass touches only
+nodes that receive a gradient.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+from heapq import heappop, heappush
 
 import numpy as np
 
@@ -29,29 +34,6 @@ _SECOND_BACKWARD = (
     "are freed when you call .backward() or numpygrad.grad(). Specify retain_graph=True "
     "if you need to backward through the graph a second time."
 )
-
-
-def _dependencies(roots: Sequence[Function]) -> dict[Function, int]:
-    """For every node reachable from ``roots``: how many reachable nodes consume it.
-
-    An explicit stack, never recursion, so 100 000-op chains work.
-    """
-    deps: dict[Function, int] = {}
-    stack: list[Function] = []
-    for r in roots:
-        if r not in deps:
-            deps[r] = 0
-            stack.append(r)
-    while stack:
-        for e in stack.pop()._edges:
-            if type(e) is not Array and isinstance(e, Function):
-                count = deps.get(e)
-                if count is None:
-                    deps[e] = 1
-                    stack.append(e)
-                else:
-                    deps[e] = count + 1
-    return deps
 
 
 def _sum_to_shape(
@@ -89,23 +71,13 @@ def _sum_to_shape(
     )
 
 
-def _check_versions(node: Function, out: Array | None) -> None:
-    if node.save_inputs:
-        for k, (x, v) in enumerate(zip(node.inputs, node._versions)):
-            if x._vc[0] != v:
-                raise RuntimeError(
-                    "one of the arrays needed for gradient computation has been modified by "
-                    f"an in-place operation: input {k} of {type(node).__name__}, an array of "
-                    f"shape {x.shape} and dtype {x.dtype}, is at version {x._vc[0]}; expected "
-                    f"version {v} instead."
-                )
-    if node.save_output and out is not None and out._vc[0] != node._out_version:
-        raise RuntimeError(
-            "one of the arrays needed for gradient computation has been modified by an "
-            f"in-place operation: the output of {type(node).__name__}, an array of shape "
-            f"{out.shape}, is at version {out._vc[0]}; expected version "
-            f"{node._out_version} instead."
-        )
+def _version_error(node: Function, k: int | None, x: Array, expected: int) -> RuntimeError:
+    what = f"input {k}" if k is not None else "the output"
+    return RuntimeError(
+        "one of the arrays needed for gradient computation has been modified by an in-place "
+        f"operation: {what} of {type(node).__name__}, an array of shape {x.shape} and dtype "
+        f"{x.dtype}, is at version {x._vc[0]}; expected version {expected} instead."
+    )
 
 
 def _run(
@@ -125,59 +97,54 @@ def _run(
     # key -> (gradient, owned). An owned gradient's memory is referenced by
     # nobody but the engine, so it can become a leaf's .grad without a copy.
     pending: dict[Any, tuple[Array, bool]] = {}
-    root_nodes: list[Function] = []
+    # The nodes holding a pending gradient, by decreasing sequence number. A node
+    # is recorded after the nodes of its inputs, so every consumer of a node has a
+    # larger number: when a node is popped, all gradients it will receive have
+    # arrived. No dependency-counting pass over the graph is needed.
+    heap: list[tuple[int, Function]] = []
     for r, g in zip(roots, root_grads):
-        key = r.grad_fn if r.grad_fn is not None else r
+        fn = r.grad_fn
+        key = fn if fn is not None else r
         if key in pending:
             pending[key] = (pending[key][0] + g, True)
         else:
             pending[key] = (g, False)
-        if r.grad_fn is not None:
-            root_nodes.append(r.grad_fn)
+            if fn is not None:
+                heappush(heap, (-fn._seq, fn))
     target_keys: dict[Any, Array] = {}
     if targets is not None:
         for t in targets:
             target_keys[t.grad_fn if t.grad_fn is not None else t] = t
     found: dict[int, Array] = {}
+    store_outputs = targets is None
 
-    # Kahn's algorithm, as PyTorch's engine does: count how many consumers each
-    # reachable node has, then run a node once all of them have passed their
-    # gradient to it. Iterative, and deterministic (a LIFO stack over tuples).
-    deps = _dependencies(root_nodes)
-    ready = [r for r in dict.fromkeys(root_nodes) if deps[r] == 0]
-    while ready:
-        node = ready.pop()
-        edges = node._edges
-        item = pending.pop(node, None)
-        if item is None:
-            # No gradient reaches this node; its inputs still wait on it.
-            for e in edges:
-                if isinstance(e, Function):
-                    left = deps[e] - 1
-                    deps[e] = left
-                    if not left:
-                        ready.append(e)
-            continue
-        g, g_owned = item
+    while heap:
+        node = heappop(heap)[1]
+        g, g_owned = pending.pop(node)
         if node._released:
             raise RuntimeError(_SECOND_BACKWARD)
         out = node.outputs[0]()
         if out is not None:
             if out._hooks:
                 g, g_owned = _run_hooks(out, g, g_owned)
-            if targets is None and (retain_all or out._retains_grad):
+            if store_outputs and (retain_all or out._retains_grad):
                 _store_grad(out, g, g_owned, create_graph)
                 g_owned = False
         if target_keys and node in target_keys:
             found[id(target_keys[node])] = g
-        if node.save_inputs or node.save_output:
-            _check_versions(node, out)
-        grads = node.backward(g)
         inputs = node.inputs
+        if node.save_inputs:
+            for k, v in enumerate(node._versions):
+                if inputs[k]._vc[0] != v:
+                    raise _version_error(node, k, inputs[k], v)
+        if node.save_output and out is not None and out._vc[0] != node._out_version:
+            raise _version_error(node, None, out, node._out_version)
+        grads = node.backward(g)
+        edges = node._edges
         needs = node.needs_input_grad
         if not retain_graph:
-            node._released = True
             node.__dict__.clear()
+            node._released = True
         if type(grads) is not tuple:
             grads = tuple(grads) if isinstance(grads, list) else (grads,)
         if len(grads) != len(inputs):
@@ -191,15 +158,9 @@ def _run(
         g_transferable = g_owned
         gdata = g.data
         for k, gi in enumerate(grads):
-            key = edges[k]
-            if type(key) is not Array and isinstance(key, Function):
-                left = deps[key] - 1
-                deps[key] = left
-                if not left:
-                    ready.append(key)
             if gi is None or not needs[k]:
                 continue
-            x = inputs[k]
+            xd = inputs[k].data
             if type(gi) is not Array:
                 gi = gi if isinstance(gi, Array) else asarray(gi)
             gd = gi.data
@@ -209,17 +170,20 @@ def _run(
             if seen is not None:
                 gi_owned = gi_owned and id(gd) not in seen
                 seen.append(id(gd))
-            if gd.shape != x.data.shape:
-                gi = _sum_to_shape(gi, x.data.shape, gdata.shape, node, k)
+            if gd.shape != xd.shape:
+                gi = _sum_to_shape(gi, xd.shape, gdata.shape, node, k)
                 gi_owned = gi_owned or gi.data.base is None
-            if gi.data.dtype != x.data.dtype:
-                gi = gi.astype(x.data.dtype) if not create_graph else _cast(gi, x.data.dtype)
+            if gi.data.dtype != xd.dtype:
+                gi = gi.astype(xd.dtype) if not create_graph else _cast(gi, xd.dtype)
                 gi_owned = True
+            key = edges[k]
             prev = pending.get(key)
             if prev is None:
                 if not gi_owned and gi is g and g_transferable:
                     gi_owned, g_transferable = True, False
                 pending[key] = (gi, gi_owned)
+                if isinstance(key, Function):
+                    heappush(heap, (-key._seq, key))
             else:
                 # First order adds the raw data: no node is needed for a sum.
                 total = prev[0] + gi if create_graph else _wrap(prev[0].data + gi.data)
@@ -227,8 +191,6 @@ def _run(
 
     # What is left in `pending` are the leaves (and roots that are leaves).
     for key, (g, g_owned) in pending.items():
-        if type(key) is not Array and not isinstance(key, Array):
-            continue  # a node that could not be reached in order (cannot happen)
         leaf = key
         if leaf._hooks:
             g, g_owned = _run_hooks(leaf, g, g_owned)

@@ -11,6 +11,7 @@ records a graph of its own and can be differentiated again.
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from typing import Any
 
@@ -23,6 +24,7 @@ from numpygrad.autograd.grad_mode import _grad_enabled
 __all__ = ["Function"]
 
 _NO_GRAD = tuple((False,) * n for n in range(8))
+_sequence = itertools.count()
 
 
 class Function:
@@ -77,10 +79,14 @@ class Function:
         "needs_input_grad",
         "_edges",
         "_versions",
-        "_released",
+        "_seq",
         "__dict__",
         "__weakref__",
     )
+
+    #: Set once the engine has freed the node's saved values (an instance
+    #: attribute then; the class default keeps recording free of the store).
+    _released: bool = False
 
     save_inputs: bool = True
     save_output: bool = False
@@ -228,7 +234,9 @@ class Function:
                 self._edges = tuple([x.grad_fn if x.grad_fn is not None else x for x in inputs])
                 if self.save_inputs:
                     self._versions = tuple([x._vc[0] for x in inputs])
-            self._released = False
+            # Recording order: a node is always numbered after its inputs' nodes,
+            # so decreasing numbers are a reverse topological order (the engine's).
+            self._seq = next(_sequence)
             if self.save_output:
                 self._out_version = 0
             out._requires_grad = True

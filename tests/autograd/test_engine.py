@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import numpygrad as npg
+from numpygrad._array import _wrap
 from tests.helpers import arrays, broadcastable_pair
 
 
@@ -310,11 +311,20 @@ class TestMemory:
             gc.enable()
 
     def test_released_graph_keeps_no_saved_values(self):
+        class Saving(npg.Function):
+            def forward(self, x):
+                self.saved = np.exp(x)
+                return self.saved
+
+            def backward(self, grad):
+                return grad * _wrap(self.saved)
+
         x = leaf([1.0, 2.0])
-        y = (x * 2).exp()
+        y = Saving.apply(x * 2)
         node = y.grad_fn
+        assert set(node.__dict__) == {"saved"}
         y.sum().backward()
-        assert node.__dict__ == {}
+        assert node.__dict__ == {"_released": True}
 
 
 # -- custom Function errors and broadcasting -----------------------------------------------
