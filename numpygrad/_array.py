@@ -120,11 +120,19 @@ class Array(_ArrayConvert, _ArrayInplace, _ArrayMethods):
     (Array([4.]), Array([2.]))
     """
 
+    # Instance attributes: ``data`` and ``_vc`` (the version counter, a one-item
+    # list shared with views). The others have class-level defaults and are set
+    # on an instance only when they differ, so wrapping a result -- once per op
+    # and per gradient -- writes two attributes, not eight.
     # ``_base``: the Array whose memory this one views (set by view ops such as
     # reshape, transpose and basic indexing), so in-place writes through a view
     # of an array in a graph can be refused instead of corrupting gradients.
-    __slots__ = ("data", "_grad", "_requires_grad", "grad_fn", "_vc", "_retains_grad", "_hooks",
-                 "_base", "__weakref__")
+    _grad: Array | None = None
+    _requires_grad: bool = False
+    grad_fn: Any = None
+    _retains_grad: bool = False
+    _hooks: dict[int, Any] | None = None
+    _base: Array | None = None
     # Make NumPy defer to our reflected operators (ndarray + Array -> Array).
     __array_priority__ = 1000
 
@@ -309,6 +317,7 @@ class Array(_ArrayConvert, _ArrayInplace, _ArrayMethods):
         """
         if self.grad_fn is not None:
             self._retains_grad = True
+            _watched[0] = True
 
     def register_hook(self, hook: Callable[[Array], Array | None]) -> _HookHandle:
         """Call ``hook(grad)`` when this array's gradient is computed.
@@ -332,6 +341,7 @@ class Array(_ArrayConvert, _ArrayInplace, _ArrayMethods):
             self._hooks = {}
         handle = _HookHandle(self)
         self._hooks[handle.id] = hook
+        _watched[0] = True
         return handle
 
     def backward(
@@ -525,17 +535,16 @@ class _HookHandle:
             arr._hooks.pop(self.id, None)
 
 
+#: Set once any array retains its gradient or gets a hook. Until then the engine
+#: need not look at the output of every node it runs for either.
+_watched = [False]
+
+
 def _wrap(data: np.ndarray) -> Array:
     """Make a leaf Array around ``data`` without copying or checking (internal)."""
     out = Array.__new__(Array)
     out.data = data
-    out._grad = None
-    out._requires_grad = False
-    out.grad_fn = None
     out._vc = [0]
-    out._retains_grad = False
-    out._hooks = None
-    out._base = None
     return out
 
 

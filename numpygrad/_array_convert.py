@@ -278,8 +278,7 @@ class _ArrayConvert:
         new = _wrap(self.data.copy())
         new.__class__ = type(self)
         new._requires_grad = self._requires_grad and self.grad_fn is None
-        if hasattr(self, "__dict__"):
-            new.__dict__.update(self.__dict__)
+        new.__dict__.update(_extra_attributes(self))
         return new
 
     def view_as(self, other: Any) -> Array:
@@ -303,10 +302,11 @@ class _ArrayConvert:
         new._retains_grad = False
         new._hooks = None
         new._base = None
-        if hasattr(self, "__dict__"):
+        extra = _extra_attributes(self)
+        if extra:
             import copy
 
-            new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+            new.__dict__.update(copy.deepcopy(extra, memo))
         memo[id(self)] = new
         return new
 
@@ -405,3 +405,13 @@ def _bind() -> None:
     from numpygrad._array import Array, _wrap
     from numpygrad.ops import arithmetic as _ew
     from numpygrad.ops import shape as _shape
+
+
+_CORE_ATTRIBUTES = frozenset(
+    ("data", "_grad", "_requires_grad", "grad_fn", "_vc", "_retains_grad", "_hooks", "_base")
+)
+
+
+def _extra_attributes(arr: Any) -> dict[str, Any]:
+    """The attributes a subclass (or a user) set on ``arr``: what a copy carries over."""
+    return {k: v for k, v in arr.__dict__.items() if k not in _CORE_ATTRIBUTES}

@@ -16,13 +16,12 @@ nodes that receive a gradient.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-
 from heapq import heappop, heappush
+from typing import Any
 
 import numpy as np
 
-from numpygrad._array import Array, _wrap, asarray
+from numpygrad._array import Array, _watched, _wrap, asarray
 from numpygrad.autograd.function import Function
 from numpygrad.autograd.grad_mode import _grad_enabled
 
@@ -117,46 +116,73 @@ def _run(
             target_keys[t.grad_fn if t.grad_fn is not None else t] = t
     found: dict[int, Array] = {}
     store_outputs = targets is None
+    # Whether a node's output must be looked at for hooks, retain_grad or targets.
+    watch = retain_all or bool(target_keys) or _watched[0]
 
     while heap:
         node = heappop(heap)[1]
         g, g_owned = pending.pop(node)
         if node._released:
             raise RuntimeError(_SECOND_BACKWARD)
-        out = node.outputs[0]()
-        if out is not None:
-            if out._hooks:
-                g, g_owned = _run_hooks(out, g, g_owned)
-            if store_outputs and (retain_all or out._retains_grad):
-                _store_grad(out, g, g_owned, create_graph)
-                g_owned = False
-        if target_keys and node in target_keys:
-            found[id(target_keys[node])] = g
+        if watch or node.save_output:
+            out = node.outputs[0]()
+            if out is not None:
+                if out._hooks:
+                    g, g_owned = _run_hooks(out, g, g_owned)
+                if store_outputs and (retain_all or out._retains_grad):
+                    _store_grad(out, g, g_owned, create_graph)
+                    g_owned = False
+                if node.save_output and out._vc[0] != node._out_version:
+                    raise _version_error(node, None, out, node._out_version)
+            if target_keys and node in target_keys:
+                found[id(target_keys[node])] = g
         inputs = node.inputs
         if node.save_inputs:
             for k, v in enumerate(node._versions):
                 if inputs[k]._vc[0] != v:
                     raise _version_error(node, k, inputs[k], v)
-        if node.save_output and out is not None and out._vc[0] != node._out_version:
-            raise _version_error(node, None, out, node._out_version)
         grads = node.backward(g)
         edges = node._edges
         needs = node.needs_input_grad
         if not retain_graph:
             node.__dict__.clear()
             node._released = True
+        gdata = g.data
+        if type(grads) is Array and len(edges) == 1:
+            # One input, one gradient (most ops): the loop below, unrolled.
+            if not needs[0]:
+                continue
+            gi = grads
+            xd = inputs[0].data
+            gd = gi.data
+            gi_owned = gd.base is None and gd is not gdata
+            if gd.shape != xd.shape:
+                gi = _sum_to_shape(gi, xd.shape, gdata.shape, node, 0)
+                gi_owned = gi_owned or gi.data.base is None
+            if gi.data.dtype != xd.dtype:
+                gi = gi.astype(xd.dtype) if not create_graph else _cast(gi, xd.dtype)
+                gi_owned = True
+            key = edges[0]
+            prev = pending.get(key)
+            if prev is None:
+                pending[key] = (gi, gi_owned or (gi is g and g_owned))
+                if isinstance(key, Function):
+                    heappush(heap, (-key._seq, key))
+            else:
+                total = prev[0] + gi if create_graph else _wrap(prev[0].data + gi.data)
+                pending[key] = (total, True)
+            continue
         if type(grads) is not tuple:
-            grads = tuple(grads) if isinstance(grads, list) else (grads,)
-        if len(grads) != len(inputs):
+            grads = tuple(grads) if isinstance(grads, (list, tuple)) else (grads,)
+        if len(grads) != len(edges):
             raise RuntimeError(
                 f"function {type(node).__name__} returned an incorrect number of gradients "
-                f"(expected {len(inputs)}, got {len(grads)})"
+                f"(expected {len(edges)}, got {len(grads)})"
             )
         seen: list[int] | None = [] if len(grads) > 1 else None
         # ``g`` can be handed on by ownership to one input only: Add returns
         # the same gradient for both inputs, and two leaves must not share it.
         g_transferable = g_owned
-        gdata = g.data
         for k, gi in enumerate(grads):
             if gi is None or not needs[k]:
                 continue

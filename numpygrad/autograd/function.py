@@ -24,6 +24,7 @@ from numpygrad.autograd.grad_mode import _grad_enabled
 __all__ = ["Function"]
 
 _NO_GRAD = tuple((False,) * n for n in range(8))
+_ONE_GRAD = (True,)
 _sequence = itertools.count()
 
 
@@ -87,6 +88,9 @@ class Function:
     #: Set once the engine has freed the node's saved values (an instance
     #: attribute then; the class default keeps recording free of the store).
     _released: bool = False
+    #: The output's version when recorded (always 0: outputs are fresh arrays;
+    #: an in-place op that takes over a node's output moves it on).
+    _out_version: int = 0
 
     save_inputs: bool = True
     save_output: bool = False
@@ -181,69 +185,100 @@ class Function:
         return self._call(args)
 
     def _call(self, args: tuple[Any, ...]) -> Array:
-        # The hot path of every op: unrolled for one and two inputs, which are
-        # nearly all calls, to keep it free of avoidable Python work.
+        # The hot path of every op, unrolled for one and two inputs (nearly all
+        # calls): every bytecode here is paid once per op in a training step.
         n = len(args)
-        if n == 1:
+        if n == 2:
+            x0, x1 = args
+            if type(x0) is not Array or type(x1) is not Array:
+                args = lift(args)
+                x0, x1 = args
+            r0, r1 = x0._requires_grad, x1._requires_grad
+            if (r0 or r1) and _grad_enabled.get():
+                self.needs_input_grad = (r0, r1)
+                data = self.forward(x0.data, x1.data)
+                if type(data) is not np.ndarray:
+                    data = np.asarray(data)
+                out = _wrap(data)
+                if data.dtype.kind in "fc":
+                    self.inputs = args
+                    self.outputs = [weakref.ref(out)]
+                    # Edges remember which node produced each input *at this moment*,
+                    # so an in-place op that later gives an input a new grad_fn
+                    # cannot reroute gradients that belong to the old value.
+                    f0, f1 = x0.grad_fn, x1.grad_fn
+                    self._edges = (x0 if f0 is None else f0, x1 if f1 is None else f1)
+                    if self.save_inputs:
+                        self._versions = (x0._vc[0], x1._vc[0])
+                    # Recording order: a node is numbered after its inputs' nodes, so
+                    # decreasing numbers are a reverse topological order (the engine's).
+                    self._seq = next(_sequence)
+                    out._requires_grad = True
+                    out.grad_fn = self
+            else:
+                self.needs_input_grad = _NO_GRAD[2]
+                data = self.forward(x0.data, x1.data)
+                if type(data) is not np.ndarray:
+                    data = np.asarray(data)
+                out = _wrap(data)
+        elif n == 1:
             x0 = args[0]
-            inputs = args if type(x0) is Array else lift(args)
-        elif n == 2:
-            inputs = args if type(args[0]) is Array and type(args[1]) is Array else lift(args)
+            if type(x0) is not Array:
+                args = lift(args)
+                x0 = args[0]
+            if x0._requires_grad and _grad_enabled.get():
+                self.needs_input_grad = _ONE_GRAD
+                data = self.forward(x0.data)
+                if type(data) is not np.ndarray:
+                    data = np.asarray(data)
+                out = _wrap(data)
+                if data.dtype.kind in "fc":
+                    self.inputs = args
+                    self.outputs = [weakref.ref(out)]
+                    f0 = x0.grad_fn
+                    self._edges = (x0 if f0 is None else f0,)
+                    if self.save_inputs:
+                        self._versions = (x0._vc[0],)
+                    self._seq = next(_sequence)
+                    out._requires_grad = True
+                    out.grad_fn = self
+            else:
+                self.needs_input_grad = _NO_GRAD[1]
+                data = self.forward(x0.data)
+                if type(data) is not np.ndarray:
+                    data = np.asarray(data)
+                out = _wrap(data)
         else:
-            inputs = lift(args)
-        n = len(inputs)
-        record = False
-        if _grad_enabled.get():
-            for x in inputs:
-                if x._requires_grad:
-                    record = True
-                    break
-        if n == 1:
-            x0 = inputs[0]
-            self.needs_input_grad = (True,) if record else _NO_GRAD[1]
-            data = self.forward(x0.data)
-        elif n == 2:
-            x0, x1 = inputs
-            self.needs_input_grad = ((x0._requires_grad, x1._requires_grad) if record
-                                     else _NO_GRAD[2])
-            data = self.forward(x0.data, x1.data)
-        else:
-            self.needs_input_grad = (tuple([x._requires_grad for x in inputs]) if record
-                                     else (False,) * n)
-            data = self.forward(*[x.data for x in inputs])
+            args = lift(args)
+            out = self._call_many(args)
+            if not args:
+                return out
+            x0 = args[0]
+        if self.is_view:
+            data = out.data
+            if data.base is not None and np.may_share_memory(data, x0.data):
+                out._vc = x0._vc
+                out._base = x0  # lets in-place ops on the view be refused (Array._base)
+        return out
+
+    def _call_many(self, inputs: tuple[Array, ...]) -> Array:
+        """``_call`` for any number of inputs (none, or three and more)."""
+        record = _grad_enabled.get() and any(x._requires_grad for x in inputs)
+        self.needs_input_grad = (tuple([x._requires_grad for x in inputs]) if record
+                                 else (False,) * len(inputs))
+        data = self.forward(*[x.data for x in inputs])
         if type(data) is not np.ndarray:
             data = np.asarray(data)
         out = _wrap(data)
         if record and data.dtype.kind in "fc":
             self.inputs = inputs
             self.outputs = [weakref.ref(out)]
-            # Edges remember which node produced each input *at this moment*, so
-            # an in-place op that later gives an input a new grad_fn cannot
-            # reroute gradients that belong to the old value.
-            if n == 1:
-                f0 = x0.grad_fn
-                self._edges = (x0 if f0 is None else f0,)
-                if self.save_inputs:
-                    self._versions = (x0._vc[0],)
-            elif n == 2:
-                f0, f1 = x0.grad_fn, x1.grad_fn
-                self._edges = (x0 if f0 is None else f0, x1 if f1 is None else f1)
-                if self.save_inputs:
-                    self._versions = (x0._vc[0], x1._vc[0])
-            else:
-                self._edges = tuple([x.grad_fn if x.grad_fn is not None else x for x in inputs])
-                if self.save_inputs:
-                    self._versions = tuple([x._vc[0] for x in inputs])
-            # Recording order: a node is always numbered after its inputs' nodes,
-            # so decreasing numbers are a reverse topological order (the engine's).
+            self._edges = tuple([x.grad_fn if x.grad_fn is not None else x for x in inputs])
+            if self.save_inputs:
+                self._versions = tuple([x._vc[0] for x in inputs])
             self._seq = next(_sequence)
-            if self.save_output:
-                self._out_version = 0
             out._requires_grad = True
             out.grad_fn = self
-        if self.is_view and data.base is not None and np.may_share_memory(data, inputs[0].data):
-            out._vc = inputs[0]._vc
-            out._base = inputs[0]  # lets in-place ops on the view be refused (Array._base)
         return out
 
     # -- helpers for backward -----------------------------------------------------------

@@ -64,6 +64,8 @@ class Add(Function):
         >>> F.Add().forward(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
         array([4., 6.])
         """
+        if a.dtype is b.dtype:  # the common case needs no promotion rule
+            return np.add(a, b)
         return np.add(a, b, dtype=_float_dtype(a, b))
 
     def backward(self, grad: Array) -> tuple[Array, Array]:
@@ -120,6 +122,8 @@ class Sub(Function):
         >>> F.Sub().forward(np.array([1.0, 2.0]), np.array([3.0, 5.0]))
         array([-2., -3.])
         """
+        if a.dtype is b.dtype:  # the common case needs no promotion rule
+            return np.subtract(a, b)
         return np.subtract(a, b, dtype=_float_dtype(a, b))
 
     def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
@@ -172,6 +176,8 @@ class Mul(Function):
         >>> F.Mul().forward(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
         array([3., 8.])
         """
+        if a.dtype is b.dtype:  # the common case needs no promotion rule
+            return np.multiply(a, b)
         return np.multiply(a, b, dtype=_float_dtype(a, b))
 
     def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
