@@ -190,7 +190,8 @@ class Function:
         n = len(args)
         if n == 2:
             x0, x1 = args
-            if type(x0) is not Array or type(x1) is not Array:
+            if (type(x0) is not Array or type(x1) is not Array) and not (
+                    isinstance(x0, Array) and isinstance(x1, Array)):
                 args = lift(args)
                 x0, x1 = args
             r0, r1 = x0._requires_grad, x1._requires_grad
@@ -223,7 +224,7 @@ class Function:
                 out = _wrap(data)
         elif n == 1:
             x0 = args[0]
-            if type(x0) is not Array:
+            if not isinstance(x0, Array):
                 args = lift(args)
                 x0 = args[0]
             if x0._requires_grad and _grad_enabled.get():
@@ -249,7 +250,10 @@ class Function:
                     data = np.asarray(data)
                 out = _wrap(data)
         else:
-            args = lift(args)
+            for x in args:
+                if not isinstance(x, Array):
+                    args = lift(args)
+                    break
             out = self._call_many(args)
             if not args:
                 return out
@@ -262,20 +266,44 @@ class Function:
         return out
 
     def _call_many(self, inputs: tuple[Array, ...]) -> Array:
-        """``_call`` for any number of inputs (none, or three and more)."""
-        record = _grad_enabled.get() and any(x._requires_grad for x in inputs)
-        self.needs_input_grad = (tuple([x._requires_grad for x in inputs]) if record
-                                 else (False,) * len(inputs))
-        data = self.forward(*[x.data for x in inputs])
+        """``_call`` for any number of inputs (none, or three and more).
+
+        Three inputs (a linear layer with bias, ``where``) are unrolled: list
+        comprehensions cost a function call each.
+        """
+        if len(inputs) == 3:
+            x0, x1, x2 = inputs
+            r0, r1, r2 = x0._requires_grad, x1._requires_grad, x2._requires_grad
+            record = (r0 or r1 or r2) and _grad_enabled.get()
+            self.needs_input_grad = (r0, r1, r2) if record else _NO_GRAD[3]
+            data = self.forward(x0.data, x1.data, x2.data)
+        else:
+            record = False
+            if _grad_enabled.get():
+                for x in inputs:
+                    if x._requires_grad:
+                        record = True
+                        break
+            n = len(inputs)
+            self.needs_input_grad = (tuple([x._requires_grad for x in inputs]) if record
+                                     else _NO_GRAD[n] if n < len(_NO_GRAD) else (False,) * n)
+            data = self.forward(*[x.data for x in inputs])
         if type(data) is not np.ndarray:
             data = np.asarray(data)
         out = _wrap(data)
         if record and data.dtype.kind in "fc":
             self.inputs = inputs
             self.outputs = [weakref.ref(out)]
-            self._edges = tuple([x.grad_fn if x.grad_fn is not None else x for x in inputs])
-            if self.save_inputs:
-                self._versions = tuple([x._vc[0] for x in inputs])
+            if len(inputs) == 3:
+                f0, f1, f2 = x0.grad_fn, x1.grad_fn, x2.grad_fn
+                self._edges = (x0 if f0 is None else f0, x1 if f1 is None else f1,
+                               x2 if f2 is None else f2)
+                if self.save_inputs:
+                    self._versions = (x0._vc[0], x1._vc[0], x2._vc[0])
+            else:
+                self._edges = tuple([x if x.grad_fn is None else x.grad_fn for x in inputs])
+                if self.save_inputs:
+                    self._versions = tuple([x._vc[0] for x in inputs])
             self._seq = next(_sequence)
             out._requires_grad = True
             out.grad_fn = self
