@@ -23,6 +23,10 @@ from numpygrad.autograd.grad_mode import enable_grad
 
 __all__ = ["Optimizer"]
 
+#: Elements per block of a blocked parameter update (256 KiB of float32): small
+#: enough for the scratch block to stay in the core's cache beside the operands.
+_BLOCK = 65536
+
 
 def _check_real(value: Any, name: str) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -183,6 +187,29 @@ class Optimizer:
         if buf is None:
             buf = self._scratch[key] = np.empty(like.shape, like.dtype)
         return buf
+
+    def _add_scaled(self, data: np.ndarray, g: np.ndarray, alpha: float) -> None:
+        """``data += alpha * g`` in place, leaving ``g`` (a user-visible ``.grad``) as it is.
+
+        NumPy has no fused multiply-add, so ``alpha * g`` needs a scratch array.
+        A large parameter is updated in blocks of ``_BLOCK`` elements through one
+        small scratch block: the parameter, its gradient and a whole-size scratch
+        would not fit in the core's cache together, and the update would run
+        from the slower memory behind it.
+        """
+        n = data.size
+        if n <= 2 * _BLOCK or not (data.flags.c_contiguous and g.flags.c_contiguous):
+            tmp = self._buffer(data, 1)
+            np.multiply(g, alpha, out=tmp)
+            np.add(data, tmp, out=data)
+            return
+        flat_d, flat_g = data.reshape(-1), g.reshape(-1)
+        block = self._buffer(flat_d[:_BLOCK], 1)
+        for i in range(0, n, _BLOCK):
+            d = flat_d[i:i + _BLOCK]
+            tmp = block[:d.size]
+            np.multiply(flat_g[i:i + _BLOCK], alpha, out=tmp)
+            np.add(d, tmp, out=d)
 
     def _effective_grad(self, data: np.ndarray, grad: np.ndarray, weight_decay: float,
                         maximize: bool) -> np.ndarray:

@@ -101,7 +101,9 @@ class SGD(Optimizer):
                     g, scratch = tmp, True
                 else:
                     g, scratch = buf, False
-            upd = g if scratch else self._buffer(data, 1)
-            np.multiply(g, -lr, out=upd)
-            np.add(data, upd, out=data)
+            if scratch:
+                np.multiply(g, -lr, out=g)
+                np.add(data, g, out=data)
+            else:
+                self._add_scaled(data, g, -lr)
             p._vc[0] += 1  # an in-place change: saved copies of p in a live graph are stale

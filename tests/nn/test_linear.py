@@ -98,3 +98,86 @@ def test_identity_and_mlp():
     assert tanh_mlp(x).shape == (2, 2)
     with pytest.raises(ValueError, match="at least"):
         nn.MLP([4])
+
+
+@pytest.mark.parametrize("xshape", [(4, 3), (3,), (2, 5, 3), (0, 3)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_affine_relu_gradients(xshape, bias):
+    from numpygrad.nn.linear import AffineRelu
+
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(xshape)
+    w = rng.standard_normal((4, 3))
+    b = rng.standard_normal(4)
+    if bias:
+        check_op(lambda x, w, b: AffineRelu.apply(x, w, b), x, w, b)
+    else:
+        check_op(lambda x, w: AffineRelu.apply(x, w), x, w)
+
+
+def _unfused(layers, x):
+    """Run the layers of a Sequential one module at a time (no fusion)."""
+    for m in layers:
+        x = m(x)
+    return x
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_sequential_fuses_linear_relu_with_same_results(bias):
+    from numpygrad.nn.linear import AffineRelu
+
+    npg.random.manual_seed(0)
+    net = nn.Sequential(nn.Linear(5, 7, bias=bias), nn.ReLU(), nn.Linear(7, 3, bias=bias),
+                        nn.ReLU(), nn.Tanh())
+    x = npg.random.randn(6, 5)
+    fused = net(x)
+    assert isinstance(fused.grad_fn.next_functions[0], AffineRelu)
+    fused.sum().backward()
+    grads = [p.grad.data.copy() for p in net.parameters()]
+    net.zero_grad()
+    plain = _unfused(list(net), x)
+    assert type(plain.grad_fn.next_functions[0]).__name__ == "Relu"
+    np.testing.assert_array_equal(fused.data, plain.data)
+    plain.sum().backward()
+    for g, p in zip(grads, net.parameters()):
+        np.testing.assert_allclose(g, p.grad.data, rtol=1e-6, atol=1e-7)
+
+
+def test_sequential_does_not_fuse_around_hooks():
+    net = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
+    seen = []
+    net[1].register_forward_hook(lambda m, args, out: seen.append(out.shape))
+    out = net(npg.ones((2, 3)))
+    assert seen == [(2, 4)] and type(out.grad_fn).__name__ == "Relu"
+    net2 = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
+    net2[0].register_forward_pre_hook(lambda m, args: seen.append("pre"))
+    net2(npg.ones((2, 3)))
+    assert seen[-1] == "pre"
+
+
+def test_mlp_second_order_through_fused_layers():
+    """The fused node is differentiable twice, like the two ops it replaces."""
+    npg.random.manual_seed(1)
+    mlp = nn.MLP([3, 5, 2], dtype=np.float64)
+    x = npg.random.randn(4, 3).astype(np.float64).requires_grad_()
+    (gx,) = npg.grad(mlp(x).pow(2).sum(), x, create_graph=True)
+    gx.sum().backward()
+    ref = nn.MLP([3, 5, 2], dtype=np.float64)
+    ref.load_state_dict(mlp.state_dict())
+    x2 = npg.array(x.data, requires_grad=True)
+    (gx2,) = npg.grad(_unfused(list(ref.layers), x2).pow(2).sum(), x2, create_graph=True)
+    gx2.sum().backward()
+    np.testing.assert_allclose(gx.data, gx2.data, rtol=1e-12)
+    for p, q in zip(mlp.parameters(), ref.parameters()):
+        np.testing.assert_allclose(p.grad.data, q.grad.data, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_bias_gradient_is_the_batch_sum(dtype):
+    from numpygrad.nn.linear import _column_sums
+
+    g = np.random.default_rng(0).standard_normal((33, 7)).astype(dtype)
+    got = _column_sums(g)
+    assert got.dtype == dtype and got.shape == (7,)
+    np.testing.assert_allclose(got, g.astype(np.float64).sum(axis=0),
+                               rtol=1e-2 if dtype == np.float16 else 1e-5)

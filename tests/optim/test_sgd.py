@@ -123,3 +123,25 @@ def test_lr_must_be_a_number():
 def test_group_hyperparameters_are_validated():
     with pytest.raises(ValueError, match="Invalid learning rate: -1"):
         SGD([{"params": [npg.zeros(2, requires_grad=True)], "lr": -1}], lr=0.1)
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_large_parameter_update_is_exact_and_leaves_grad(momentum):
+    """Parameters above the block size are updated blockwise; the result is the same."""
+    from numpygrad.optim.optimizer import _BLOCK
+
+    rng = np.random.default_rng(0)
+    n = 2 * _BLOCK + 123
+    p = npg.array(rng.standard_normal(n).astype(np.float32), requires_grad=True)
+    g = rng.standard_normal(n).astype(np.float32)
+    p.grad = npg.array(g.copy())
+    before = p.data.copy()
+    opt = npg.optim.SGD([p], lr=0.1, momentum=momentum)
+    opt.step()
+    np.testing.assert_array_equal(p.data, before + g * np.float32(-0.1))
+    np.testing.assert_array_equal(p.grad.data, g)
+    w = npg.array(rng.standard_normal((700, 300)).astype(np.float32).T, requires_grad=True)
+    w.grad = npg.array(np.ones((300, 700), np.float32))  # a non-contiguous parameter
+    w0 = w.data.copy()
+    npg.optim.SGD([w], lr=0.5).step()
+    np.testing.assert_array_equal(w.data, w0 - np.float32(0.5))
