@@ -134,3 +134,24 @@ def test_render_memory_row_shows_differences():
               target="<=+10 MB", met=True)
     table = bench_run.render_table([row.to_json()])
     assert "+5.0 MB" in table and "n/a" in table
+
+
+def test_higher_order_case_counts_nodes_and_grad_mode_checks():
+    from benchmarks.cases import higher_order
+
+    rows, _ = higher_order.run(Settings(quick=True, repeat=1, use_torch=False))
+    (row,) = rows
+    assert row.extra["nodes"] == 0  # a first-order backward records no graph
+    assert row.extra["checks"] > 0  # the counting stand-in saw the hot ops' branches
+    assert "0 nodes" in row.target and bench_run.render_table([row.to_json()])
+
+
+def test_counting_helpers_see_graph_work():
+    from benchmarks.cases.higher_order import count_grad_mode_checks, nodes_recorded
+
+    x = npg.array([1.0, 2.0], requires_grad=True)
+    assert nodes_recorded(lambda: (x * x).sum()) == 2
+    y = (x * x).sum()
+    assert nodes_recorded(lambda: npg.grad(y, x, create_graph=True)) > 0
+    y = (x * x).sum()
+    assert count_grad_mode_checks(lambda: y.backward()) >= 1

@@ -11,6 +11,7 @@ CASES: dict[str, tuple[str, str]] = {
     "mlp": ("mlp_step", "run"),
     "epoch": ("epoch", "run"),
     "chain": ("chain", "run"),
+    "higher": ("higher_order", "run"),
     "lenet": ("lenet", "run"),
     "memory": ("memory", "run_peak"),
     "growth": ("memory", "run_growth"),

@@ -123,6 +123,20 @@ def check(fns: dict[str, Any]) -> None:
                             f"(max abs difference {err})")
 
 
+#: NumPy's own time per op on this chain on the machine the issue's targets were
+#: measured on (issue 5: "NumPy alone 1.1 us").
+ISSUE_NUMPY_PER_OP = 1.1e-6
+
+
+def _machine_note(numpy_per_op: float | None) -> str:
+    """How much slower this machine runs the NumPy chain than the issue's did."""
+    if not numpy_per_op:
+        return ""
+    factor = numpy_per_op / ISSUE_NUMPY_PER_OP
+    return (f"this machine runs the NumPy chain {factor:.2f}x as slow as the issue's "
+            f"(5 us there ~ {5 * factor:.1f} us here)")
+
+
 def run(settings: Settings) -> tuple[list[Row], list[str]]:
     fns = build(settings)
     check(fns)
@@ -136,7 +150,7 @@ def run(settings: Settings) -> tuple[list[Row], list[str]]:
     rows = [Row(f"{N_OPS}-op chain (16x16), per op fwd+bwd", "time", values,
                 target="<=5 us per op", met=met,
                 note=f"whole chain: npg {med['numpygrad'] * 1e3:.2f} ms "
-                     f"{spread(times['numpygrad'])}")]
+                     f"{spread(times['numpygrad'])}; {_machine_note(values['numpy'])}")]
     profiles = []
     if settings.profile:
         profiles.append(profile_call(fns["numpygrad"], 50 if not settings.quick else 10,
