@@ -86,35 +86,39 @@ class Adam(Optimizer):
                 g = self._effective_grad(data, grad.data, 0, maximize)
             else:
                 g = self._effective_grad(data, grad.data, weight_decay, maximize)
-            exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-            tmp = self._buffer(data, 1)
-            # Each line is one in-place NumPy pass; two-input passes into a third array
-            # are the slow ones, so the moments are updated as a*=b; t=g*c; a+=t.
-            exp_avg *= beta1
-            np.multiply(g, 1 - beta1, out=tmp)
-            exp_avg += tmp
-            exp_avg_sq *= beta2
-            np.square(g, out=tmp)
-            tmp *= 1 - beta2
-            exp_avg_sq += tmp
+            arrays = [data, g, state["exp_avg"], state["exp_avg_sq"]]
             if amsgrad:
-                max_sq = state["max_exp_avg_sq"]
-                np.maximum(max_sq, exp_avg_sq, out=max_sq)
-                exp_avg_sq = max_sq
-            if lr == 0:
-                continue  # torch adds -0 * update: the parameter does not move
+                arrays.append(state["max_exp_avg_sq"])
             # Bias corrections are Python floats, so float32 parameters stay float32.
-            # The step size is folded into the denominator (torch's capturable form):
-            # p += m / (sqrt(v) / (bc2 * -step) + eps / -step), one pass fewer than
-            # p += -step * m / (sqrt(v) / bc2 + eps).
             neg_step = -lr / (1 - beta1**step)
             bias_correction2_sqrt = (1 - beta2**step) ** 0.5
-            np.sqrt(exp_avg_sq, out=tmp)
-            tmp *= 1.0 / (bias_correction2_sqrt * neg_step)
-            tmp += eps / neg_step
-            np.divide(exp_avg, tmp, out=tmp)
-            data += tmp
-            p._vc[0] += 1  # an in-place change: saved copies of p in a live graph are stale
+            for d, gb, exp_avg, exp_avg_sq, *rest in self._blocks(*arrays):
+                tmp = rest[-1]
+                # Each line is one in-place NumPy pass; two-input passes into a third
+                # array are the slow ones, so the moments are updated as a*=b; t=g*c; a+=t.
+                exp_avg *= beta1
+                np.multiply(gb, 1 - beta1, out=tmp)
+                exp_avg += tmp
+                exp_avg_sq *= beta2
+                np.square(gb, out=tmp)
+                tmp *= 1 - beta2
+                exp_avg_sq += tmp
+                if amsgrad:
+                    max_sq = rest[0]
+                    np.maximum(max_sq, exp_avg_sq, out=max_sq)
+                    exp_avg_sq = max_sq
+                if lr == 0:
+                    continue  # torch adds -0 * update: the parameter does not move
+                # The step size is folded into the denominator (torch's capturable
+                # form): p += m / (sqrt(v) / (bc2 * -step) + eps / -step), one pass
+                # fewer than p += -step * m / (sqrt(v) / bc2 + eps).
+                np.sqrt(exp_avg_sq, out=tmp)
+                tmp *= 1.0 / (bias_correction2_sqrt * neg_step)
+                tmp += eps / neg_step
+                np.divide(exp_avg, tmp, out=tmp)
+                d += tmp
+            if lr != 0:
+                p._vc[0] += 1  # an in-place change: saved copies of p in a live graph are stale
 
 
 class AdamW(Adam):

@@ -188,27 +188,35 @@ class Optimizer:
             buf = self._scratch[key] = np.empty(like.shape, like.dtype)
         return buf
 
+    def _blocks(self, *arrays: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
+        """Yield ``arrays`` (same shape) plus a scratch array, whole or in blocks.
+
+        An update is a series of in-place NumPy passes over the parameter, its
+        gradient and its state. For a large parameter those arrays do not fit in
+        the core's cache together, so every pass would stream them from the
+        slower memory behind it; in blocks of ``_BLOCK`` elements the passes of
+        one block run on cached data. Small or non-contiguous arrays come whole.
+        The scratch (last item) matches the yielded arrays' shape.
+        """
+        data = arrays[0]
+        n = data.size
+        if n <= 2 * _BLOCK or not all(a.flags.c_contiguous for a in arrays):
+            yield (*arrays, self._buffer(data, 1))
+            return
+        flats = [a.reshape(-1) for a in arrays]
+        block = self._buffer(flats[0][:_BLOCK], 1)
+        for i in range(0, n, _BLOCK):
+            views = [f[i:i + _BLOCK] for f in flats]
+            yield (*views, block[:views[0].size])
+
     def _add_scaled(self, data: np.ndarray, g: np.ndarray, alpha: float) -> None:
         """``data += alpha * g`` in place, leaving ``g`` (a user-visible ``.grad``) as it is.
 
-        NumPy has no fused multiply-add, so ``alpha * g`` needs a scratch array.
-        A large parameter is updated in blocks of ``_BLOCK`` elements through one
-        small scratch block: the parameter, its gradient and a whole-size scratch
-        would not fit in the core's cache together, and the update would run
-        from the slower memory behind it.
+        NumPy has no fused multiply-add, so ``alpha * g`` goes through a scratch
+        array; large parameters are updated in cache-sized blocks (:meth:`_blocks`).
         """
-        n = data.size
-        if n <= 2 * _BLOCK or not (data.flags.c_contiguous and g.flags.c_contiguous):
-            tmp = self._buffer(data, 1)
-            np.multiply(g, alpha, out=tmp)
-            np.add(data, tmp, out=data)
-            return
-        flat_d, flat_g = data.reshape(-1), g.reshape(-1)
-        block = self._buffer(flat_d[:_BLOCK], 1)
-        for i in range(0, n, _BLOCK):
-            d = flat_d[i:i + _BLOCK]
-            tmp = block[:d.size]
-            np.multiply(flat_g[i:i + _BLOCK], alpha, out=tmp)
+        for d, gb, tmp in self._blocks(data, g):
+            np.multiply(gb, alpha, out=tmp)
             np.add(d, tmp, out=d)
 
     def _effective_grad(self, data: np.ndarray, grad: np.ndarray, weight_decay: float,

@@ -163,3 +163,26 @@ def test_nan_gradient_propagates_like_torch():
     with np.errstate(invalid="ignore"):
         Adam([w], lr=0.1).step()
     assert np.isnan(w.data[0]) and np.isfinite(w.data[1])
+
+
+@pytest.mark.parametrize("opt_cls, options", [
+    (Adam, {}), (Adam, {"amsgrad": True, "weight_decay": 0.1}), (AdamW, {"weight_decay": 0.1}),
+])
+def test_large_parameters_updated_in_blocks_match_whole_array_update(opt_cls, options):
+    """A large contiguous parameter is updated blockwise; a non-contiguous one whole.
+    Elementwise maths does not depend on the order, so both must agree exactly."""
+    from numpygrad.optim.optimizer import _BLOCK
+
+    rng = np.random.default_rng(0)
+    values = rng.standard_normal((3, _BLOCK + 7)).astype(np.float32)
+    blocked = npg.array(values, requires_grad=True)           # C-contiguous: blocks
+    whole = npg.array(values.T, requires_grad=True)           # F-ordered copy: whole
+    assert blocked.data.flags.c_contiguous and not whole.data.flags.c_contiguous
+    opts = [opt_cls([blocked], lr=0.01, **options), opt_cls([whole], lr=0.01, **options)]
+    for _ in range(3):
+        g = rng.standard_normal(values.shape).astype(np.float32)
+        blocked.grad, whole.grad = npg.array(g), npg.array(g.T)
+        for opt in opts:
+            opt.step()
+        np.testing.assert_array_equal(blocked.data, whole.data.T)
+        np.testing.assert_array_equal(blocked.grad.data, g)  # the gradient is untouched
