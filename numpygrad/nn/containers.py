@@ -174,6 +174,11 @@ class Sequential(_IndexedModules):
     def forward(self, input: Any) -> Any:
         """Run each module in turn, feeding each output to the next module.
 
+        A :class:`Linear` directly followed by a :class:`ReLU` (neither with
+        forward hooks) runs as one fused node, ``AffineRelu``: the same values
+        and gradients as the two modules, with one node and one pass over the
+        activations fewer.
+
         Parameters
         ----------
         input : Any
@@ -191,6 +196,8 @@ class Sequential(_IndexedModules):
         >>> net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
         >>> net(npg.ones((3, 4))).shape
         (3, 2)
+        >>> net(npg.ones((3, 4))).grad_fn.next_functions[0]  # Linear + ReLU, fused
+        <AffineRelu>
         >>> x = npg.ones(2)
         >>> nn.Sequential()(x) is x
         True

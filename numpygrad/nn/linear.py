@@ -65,6 +65,13 @@ class Affine(Function):
     One node instead of three (transpose, matmul, add) keeps the training
     step's Python overhead small; the bias is added in place into the product,
     which this op allocated itself.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad.nn.linear import Affine
+    >>> Affine.apply(npg.ones((1, 2)), npg.ones((3, 2)), npg.zeros(3))
+    Array([[2., 2., 2.]])
     """
 
     def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
@@ -82,6 +89,20 @@ class AffineRelu(Function):
     The rectification is done in place in the product's buffer; backward
     masks the gradient with the output's sign, as ReLU's backward does, then
     proceeds as :class:`Affine`'s. The results are the same as the two ops'.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> from numpygrad.nn.linear import AffineRelu
+    >>> x = npg.array([[1.0, -1.0]])
+    >>> w = npg.array([[1.0, 0.0], [0.0, 1.0]], requires_grad=True)
+    >>> y = AffineRelu.apply(x, w)
+    >>> y
+    Array([[1., 0.]], grad_fn=<AffineRelu>)
+    >>> y.sum().backward()
+    >>> w.grad  # no gradient through the rectified unit
+    Array([[ 1., -1.],
+           [ 0.,  0.]])
     """
 
     save_output = True
