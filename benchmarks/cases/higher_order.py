@@ -87,7 +87,8 @@ def nodes_recorded(fn: Any) -> int:
 
 
 def _numpygrad_backward(params: list[Any], x: Any, y: Any, create_graph: bool) -> Any:
-    """A callable running forward (untimed) then timing one backward of the MLP loss."""
+    """``(forward, backward)`` for a fresh MLP: ``forward()`` clears the grads and returns the
+    loss, ``backward(loss)`` runs one backward with ``create_graph`` as given."""
     import numpygrad.nn.functional as F
     from benchmarks.common import load_params_npg
     from numpygrad import nn
