@@ -378,10 +378,8 @@ class Array(_ArrayConvert, _ArrayInplace, _ArrayMethods):
         >>> x.grad
         Array(6.)
         """
-        from numpygrad.autograd.engine import backward
-
-        backward(self, None if gradient is None else [gradient], retain_graph, create_graph,
-                 retain_grad)
+        _engine.backward(self, None if gradient is None else [gradient], retain_graph,
+                         create_graph, retain_grad)
 
     def detach(self) -> Array:
         """Return a new leaf sharing this data (and version counter), without grad.
@@ -618,6 +616,7 @@ class Variable(Array):
 # The ops import Array from this module, so they are bound after the class exists.
 from numpygrad import _array_convert, _array_inplace  # noqa: E402
 from numpygrad._array_methods import install as _install  # noqa: E402
+from numpygrad.autograd import engine as _engine  # noqa: E402
 from numpygrad.ops import arithmetic as _ew  # noqa: E402
 from numpygrad.ops import comparison as _cmp  # noqa: E402
 from numpygrad.ops import indexing as _idx  # noqa: E402

@@ -265,6 +265,22 @@ def _cast(g: Array, dtype: np.dtype) -> Array:
     return Cast.apply(g, dtype=dtype)
 
 
+_ONES: dict[tuple[tuple[int, ...], np.dtype], np.ndarray] = {}
+
+
+def _one(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """A read-only array of one 1 (the implicit seed), allocated once per shape and dtype.
+
+    Read-only, so nothing downstream can write into it; ``_store_grad`` copies a
+    gradient it does not own, so it never becomes a ``.grad``.
+    """
+    one = _ONES.get((shape, dtype))
+    if one is None:
+        one = _ONES[(shape, dtype)] = np.ones(shape, dtype=dtype)
+        one.flags.writeable = False
+    return one
+
+
 def _seed_grads(
     outputs: Sequence[Array], grad_outputs: Sequence[Any] | None, create_graph: bool
 ) -> list[Array]:
@@ -277,7 +293,7 @@ def _seed_grads(
                     "grad can be implicitly created only for scalar outputs; "
                     f"output {k} has shape {out.shape}, pass a gradient of that shape"
                 )
-            seeds.append(_wrap(np.ones(out.data.shape, dtype=out.data.dtype)))
+            seeds.append(_wrap(_one(out.data.shape, out.data.dtype)))
             continue
         if not isinstance(g, Array):
             g = asarray(g)

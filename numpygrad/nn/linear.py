@@ -14,6 +14,8 @@ from numpygrad.autograd.function import Function
 from numpygrad.autograd.grad_mode import _grad_enabled
 from numpygrad.nn import init
 from numpygrad.nn.module import Module, Parameter
+from numpygrad.ops.linalg import matmul
+from numpygrad.ops.shape import reshape
 
 __all__ = ["linear", "Linear", "Identity", "MLP"]
 
@@ -28,11 +30,11 @@ def _column_sums(g: np.ndarray) -> np.ndarray:
     axis-0 reduction. The ones vectors are allocated once per (length, dtype) and
     never written to.
     """
-    if g.dtype.kind != "f" or g.dtype.itemsize < 4:
-        return g.sum(axis=0)
     key = (g.shape[0], g.dtype)
     ones = _ONES.get(key)
     if ones is None:
+        if g.dtype.kind != "f" or g.dtype.itemsize < 4:
+            return g.sum(axis=0)
         ones = _ONES[key] = np.ones(g.shape[0], g.dtype)
         ones.flags.writeable = False
     return np.dot(ones, g)
@@ -78,7 +80,7 @@ class Affine(Function):
         return _affine(x, w, b)
 
     def backward(self, grad: Array) -> tuple[Array | None, ...]:
-        return _affine_backward(self, grad)
+        return _affine_backward(self, grad, not _grad_enabled.get())
 
 
 class AffineRelu(Function):
@@ -113,31 +115,32 @@ class AffineRelu(Function):
 
     def backward(self, grad: Array) -> tuple[Array | None, ...]:
         mask = self.output.data > 0
-        if not _grad_enabled.get():
+        first_order = not _grad_enabled.get()
+        if first_order:
             grad = _wrap(np.multiply(grad.data, mask))
         else:
             grad = grad * _wrap(mask)
-        return _affine_backward(self, grad)
+        return _affine_backward(self, grad, first_order)
 
 
-def _affine_backward(node: Function, grad: Array) -> tuple[Array | None, ...]:
-    """The gradients of ``x @ w.T + b`` w.r.t. the node's inputs, given ``grad``."""
-    from numpygrad.ops.linalg import matmul
-    from numpygrad.ops.shape import reshape
+def _affine_backward(node: Function, grad: Array, first_order: bool
+                     ) -> tuple[Array | None, ...]:
+    """The gradients of ``x @ w.T + b`` w.r.t. the node's inputs, given ``grad``.
 
+    ``first_order`` is True when the engine is not recording (no ``create_graph``).
+    """
     x, w = node.inputs[0], node.inputs[1]
     need = node.needs_input_grad
-    if not _grad_enabled.get() and grad.ndim == 2 and x.ndim == 2:
+    g = grad.data
+    xd = x.data
+    if first_order and g.ndim == 2 and xd.ndim == 2:
         # First order on a batch of vectors (the training hot path): the three
         # products straight on the raw data, as a hand-written step would do.
-        g = grad.data
-        out = [
-            _wrap(np.dot(g, w.data)) if need[0] else None,
-            _wrap(np.dot(g.T, x.data)) if need[1] else None,
-        ]
-        if len(node.inputs) == 3:
-            out.append(_wrap(_column_sums(g)) if need[2] else None)
-        return tuple(out)
+        gx = _wrap(np.dot(g, w.data)) if need[0] else None
+        gw = _wrap(np.dot(g.T, xd)) if need[1] else None
+        if len(need) == 2:
+            return gx, gw
+        return gx, gw, (_wrap(_column_sums(g)) if need[2] else None)
     gx = matmul(grad, w) if need[0] else None
     gw = None
     if need[1]:

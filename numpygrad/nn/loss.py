@@ -15,6 +15,7 @@ import numpy as np
 from numpygrad._array import Array, _wrap
 from numpygrad.autograd.function import Function
 from numpygrad.autograd.grad_mode import is_grad_enabled
+from numpygrad.ops.shape import moveaxis, reshape
 
 __all__ = [
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -61,8 +62,6 @@ class _ClassLoss(Function):
         self.reduction = reduction
 
     def _rows(self, grad: Array) -> Array:
-        from numpygrad.ops.shape import reshape
-
         if self.reduction == "none":
             return reshape(grad, (-1, 1))
         return grad * self.scale
@@ -134,20 +133,24 @@ class CrossEntropy(_ClassLoss):
         self.scale = _scale(reduction, float(len(target_index)))
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        rows = np.arange(x.shape[0])
+        m, c = x.shape
+        # Flat positions of the target logits in the (fresh, C-ordered) buffer;
+        # the ufuncs' own reduce methods (.max()/.sum() add a Python layer each).
+        at = np.arange(0, m * c, c) + self.target_index
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            shifted = x - x.max(axis=1, keepdims=True)
-            picked = shifted[rows, self.target_index]
+            shifted = np.subtract(x, np.maximum.reduce(x, axis=1, keepdims=True), order="C")
+            flat = shifted.reshape(-1)
+            picked = flat[at]
             e = np.exp(shifted, out=shifted)
-            s = e.sum(axis=1)
+            s = np.add.reduce(e, axis=1)
             losses = np.log(s) - picked
             if self.needs_input_grad[0]:
                 e /= s[:, None]
-                e[rows, self.target_index] -= 1
+                flat[at] -= 1
                 self.dlogits = e
         if self.reduction == "none":
             return losses
-        total = losses.sum()
+        total = np.add.reduce(losses)
         return np.asarray(total if self.reduction == "sum" else total * self.scale)
 
     def backward(self, grad: Array) -> Array:
@@ -190,26 +193,23 @@ class NLL(_ClassLoss):
 
 def _flatten_classes(x: Array, target: Any, name: str) -> tuple[Array, np.ndarray, tuple]:
     """Bring (N, C, d1, ...) logits to (M, C) and the target to (M,) or (M, C)."""
-    from numpygrad.ops.shape import reshape
-
     t = _raw(target)
-    if x.ndim == 0:
+    shape = x.data.shape
+    if len(shape) == 0:
         raise ValueError(f"{name}: input must have at least 1 dimension, got a 0-d array")
-    if x.ndim == 1:
-        c = x.shape[0]
-        return reshape(x, (1, c)), t.reshape((1, c) if t.shape == x.shape else (1,)), ()
-    n, c = x.shape[0], x.shape[1]
-    probs = t.dtype.kind == "f" and t.shape == x.shape
-    if not probs and t.shape[:1] != (n,):
-        raise ValueError(f"Expected input batch_size ({n}) to match target batch_size "
-                         f"({t.shape[0] if t.ndim else 'a 0-d target'}).")
-    if not probs and t.shape != (n,) + x.shape[2:]:
+    if len(shape) == 1:
+        c = shape[0]
+        return reshape(x, (1, c)), t.reshape((1, c) if t.shape == shape else (1,)), ()
+    n, c = shape[0], shape[1]
+    probs = t.dtype.kind == "f" and t.shape == shape
+    if not probs and t.shape != (n,) + shape[2:]:
+        if t.shape[:1] != (n,):
+            raise ValueError(f"Expected input batch_size ({n}) to match target batch_size "
+                             f"({t.shape[0] if t.ndim else 'a 0-d target'}).")
         raise ValueError(f"{name}: target of shape {t.shape} does not match input of shape "
-                         f"{x.shape} (expected {(n,) + x.shape[2:]})")
-    spatial = x.shape[2:]
+                         f"{shape} (expected {(n,) + shape[2:]})")
+    spatial = shape[2:]
     if spatial:
-        from numpygrad.ops.shape import moveaxis
-
         x = reshape(moveaxis(x, 1, -1), (-1, c))
         t = np.moveaxis(t, 1, -1).reshape(-1, c) if probs else t.reshape(-1)
     return x, t, (n,) + spatial
@@ -262,8 +262,8 @@ def cross_entropy(input: Array, target: Any, weight: Any = None, ignore_index: i
     if not isinstance(input, Array):
         input = Array(input)
     x, t, out_shape = _flatten_classes(input, target, "cross_entropy")
-    m, c = x.shape
-    dt = x.dtype
+    m, c = x.data.shape
+    dt = x.data.dtype
     w = None if weight is None else _raw(weight).astype(dt)
     if w is not None and w.shape != (c,):
         raise ValueError(f"cross_entropy: weight of shape {w.shape} for {c} classes")
@@ -275,7 +275,8 @@ def cross_entropy(input: Array, target: Any, weight: Any = None, ignore_index: i
         row_coef = target_term.sum(axis=1, keepdims=True)
         node = WeightedCrossEntropy(reduction, row_coef, target_term, None, None, float(m))
     elif (w is None and not eps and t.dtype.kind in "iu" and t.size
-          and not 0 <= ignore_index < c and t.min() >= 0 and t.max() < c):
+          and not 0 <= ignore_index < c and np.minimum.reduce(t) >= 0
+          and np.maximum.reduce(t) < c):
         # Plain in-range class indices (so none equals a negative ignore_index).
         node = CrossEntropy(reduction, t.astype(np.intp, copy=False))
     else:

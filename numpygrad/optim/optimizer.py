@@ -215,6 +215,11 @@ class Optimizer:
         NumPy has no fused multiply-add, so ``alpha * g`` goes through a scratch
         array; large parameters are updated in cache-sized blocks (:meth:`_blocks`).
         """
+        if data.size <= 2 * _BLOCK:  # the common small case, without the generator
+            tmp = self._buffer(data, 1)
+            np.multiply(g, alpha, out=tmp)
+            np.add(data, tmp, out=data)
+            return
         for d, gb, tmp in self._blocks(data, g):
             np.multiply(gb, alpha, out=tmp)
             np.add(d, tmp, out=d)

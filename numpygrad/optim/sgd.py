@@ -77,7 +77,9 @@ class SGD(Optimizer):
             if grad is None:
                 continue
             data = p.data
-            g = self._effective_grad(data, grad.data, weight_decay, maximize)
+            g = grad.data
+            if weight_decay or maximize:
+                g = self._effective_grad(data, g, weight_decay, maximize)
             scratch = g is not grad.data  # True when g is a scratch buffer we may overwrite
             if momentum != 0:
                 state = self.state.get(p)

@@ -32,6 +32,24 @@ class TestSeed:
             (y * y).backward()
             np.testing.assert_array_equal(y.grad.data, np.full(shape, 6.0))
 
+    def test_implicit_seed_never_becomes_a_stored_gradient(self):
+        # The implicit 1 is one shared read-only array: whatever keeps the root's
+        # gradient (a leaf root, retain_grad, grad()) gets its own writeable copy.
+        x = leaf(2.0)
+        x.backward()
+        x.backward()
+        assert x.grad.item() == 2.0 and x.grad.data.flags.writeable
+        y = x * 3.0
+        y.retain_grad()
+        y.backward()
+        assert y.grad.item() == 1.0 and y.grad.data.flags.writeable
+        (gx,) = npg.grad(x, x)
+        assert gx.item() == 1.0 and gx.data.flags.writeable
+        gx.data[...] = 5.0
+        x.grad = None
+        (x * 1.0).backward()
+        assert x.grad.item() == 1.0  # the seed is still 1
+
     @pytest.mark.parametrize("kind", ["array", "ndarray", "list"])
     def test_explicit_gradient(self, kind):
         x = leaf([1.0, 2.0, 3.0])

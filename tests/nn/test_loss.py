@@ -151,6 +151,23 @@ def test_cross_entropy_accepts_any_integer_dtype_and_1d_input():
     assert single.shape == ()
 
 
+@pytest.mark.parametrize("layout", ["fortran", "strided"])
+def test_cross_entropy_non_contiguous_logits(layout):
+    # The plain-index node finds the target logits by flat position in its own
+    # buffer; logits laid out otherwise must give the same loss and gradient.
+    base = np.asfortranarray(LOGITS) if layout == "fortran" else np.repeat(LOGITS, 2, axis=1)
+    view = base if layout == "fortran" else base[:, ::2]
+    targets = np.array([0, 3, 1, 2, 2, 3])
+    x = npg.asarray(view).requires_grad_()
+    ref = npg.array(np.ascontiguousarray(LOGITS), requires_grad=True)
+    loss, loss_ref = F.cross_entropy(x, targets), F.cross_entropy(ref, targets)
+    assert loss.item() == loss_ref.item()
+    loss.backward()
+    loss_ref.backward()
+    np.testing.assert_array_equal(x.grad.data, ref.grad.data)
+    np.testing.assert_array_equal(view, LOGITS)  # the input is not written to
+
+
 REGRESSION = [
     (F.mse_loss, "mse_loss", {}),
     (F.l1_loss, "l1_loss", {}),
