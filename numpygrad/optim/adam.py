@@ -7,7 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from numpygrad.optim.optimizer import Optimizer, check_betas, check_lr, check_nonnegative
+from numpygrad.optim.optimizer import (
+    _BLOCK,
+    Optimizer,
+    check_betas,
+    check_lr,
+    check_nonnegative,
+)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -77,48 +83,72 @@ class Adam(Optimizer):
         beta1, beta2 = group["betas"]
         amsgrad, maximize = group["amsgrad"], group["maximize"]
         decoupled = group["decoupled_weight_decay"]
-        buffers = {"exp_avg": 0, "exp_avg_sq": 0, **({"max_exp_avg_sq": 0} if amsgrad else {})}
+        buffers = _AMSGRAD_STATE if amsgrad else _STATE
         for p, data, grad, state in self._stepped(group, buffers):
             step = state["step"]
+            g = grad.data
             if decoupled:
                 if weight_decay:
                     data *= 1 - lr * weight_decay
-                g = self._effective_grad(data, grad.data, 0, maximize)
-            else:
-                g = self._effective_grad(data, grad.data, weight_decay, maximize)
-            arrays = [data, g, state["exp_avg"], state["exp_avg_sq"]]
-            if amsgrad:
-                arrays.append(state["max_exp_avg_sq"])
+                if maximize:
+                    g = self._effective_grad(data, g, 0, maximize)
+            elif weight_decay or maximize:
+                g = self._effective_grad(data, g, weight_decay, maximize)
             # Bias corrections are Python floats, so float32 parameters stay float32.
             neg_step = -lr / (1 - beta1**step)
-            bias_correction2_sqrt = (1 - beta2**step) ** 0.5
-            for d, gb, exp_avg, exp_avg_sq, *rest in self._blocks(*arrays):
-                tmp = rest[-1]
-                # Each line is one in-place NumPy pass; two-input passes into a third
-                # array are the slow ones, so the moments are updated as a*=b; t=g*c; a+=t.
-                exp_avg *= beta1
-                np.multiply(gb, 1 - beta1, out=tmp)
-                exp_avg += tmp
-                exp_avg_sq *= beta2
-                np.square(gb, out=tmp)
-                tmp *= 1 - beta2
-                exp_avg_sq += tmp
-                if amsgrad:
-                    max_sq = rest[0]
-                    np.maximum(max_sq, exp_avg_sq, out=max_sq)
-                    exp_avg_sq = max_sq
-                if lr == 0:
-                    continue  # torch adds -0 * update: the parameter does not move
-                # The step size is folded into the denominator (torch's capturable
-                # form): p += m / (sqrt(v) / (bc2 * -step) + eps / -step), one pass
-                # fewer than p += -step * m / (sqrt(v) / bc2 + eps).
-                np.sqrt(exp_avg_sq, out=tmp)
-                tmp *= 1.0 / (bias_correction2_sqrt * neg_step)
-                tmp += eps / neg_step
-                np.divide(exp_avg, tmp, out=tmp)
-                d += tmp
+            # The step size is folded into the denominator (torch's capturable form):
+            # p += m / (sqrt(v) / (bc2 * -step) + eps / -step), one pass fewer than
+            # p += -step * m / (sqrt(v) / bc2 + eps).
+            scale = 1.0 / (((1 - beta2**step) ** 0.5) * neg_step) if lr else 0.0
+            eps_term = eps / neg_step if lr else 0.0
+            coefs = (beta1, beta2, scale, eps_term, lr != 0)
+            exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+            max_sq = state["max_exp_avg_sq"] if amsgrad else None
+            if max_sq is None and data.size <= 2 * _BLOCK:  # small: whole, no generator
+                _adam_pass(data, g, exp_avg, exp_avg_sq, None, self._buffer(data, 1), coefs)
+            elif max_sq is None:
+                for d, gb, m, v, tmp in self._blocks(data, g, exp_avg, exp_avg_sq):
+                    _adam_pass(d, gb, m, v, None, tmp, coefs)
+            else:
+                for d, gb, m, v, vmax, tmp in self._blocks(data, g, exp_avg, exp_avg_sq,
+                                                             max_sq):
+                    _adam_pass(d, gb, m, v, vmax, tmp, coefs)
             if lr != 0:
                 p._vc[0] += 1  # an in-place change: saved copies of p in a live graph are stale
+
+
+_STATE = {"exp_avg": 0, "exp_avg_sq": 0}
+_AMSGRAD_STATE = {"exp_avg": 0, "exp_avg_sq": 0, "max_exp_avg_sq": 0}
+
+
+def _adam_pass(d: np.ndarray, g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray,
+               max_sq: np.ndarray | None, tmp: np.ndarray,
+               coefs: tuple[float, float, float, float, bool]) -> None:
+    """One Adam update of ``d`` (a parameter or a block of one) in place; ``tmp`` is scratch.
+
+    ``coefs`` is ``(beta1, beta2, scale, eps_term, moves)``: the parameter moves by
+    ``m / (sqrt(v) * scale + eps_term)`` unless ``moves`` is False (``lr == 0``).
+    """
+    beta1, beta2, scale, eps_term, moves = coefs
+    # Each line is one in-place NumPy pass; two-input passes into a third
+    # array are the slow ones, so the moments are updated as a*=b; t=g*c; a+=t.
+    exp_avg *= beta1
+    np.multiply(g, 1 - beta1, out=tmp)
+    exp_avg += tmp
+    exp_avg_sq *= beta2
+    np.square(g, out=tmp)
+    tmp *= 1 - beta2
+    exp_avg_sq += tmp
+    if max_sq is not None:
+        np.maximum(max_sq, exp_avg_sq, out=max_sq)
+        exp_avg_sq = max_sq
+    if not moves:
+        return  # torch adds -0 * update: the parameter does not move
+    np.sqrt(exp_avg_sq, out=tmp)
+    tmp *= scale
+    tmp += eps_term
+    np.divide(exp_avg, tmp, out=tmp)
+    d += tmp
 
 
 class AdamW(Adam):

@@ -326,11 +326,11 @@ class Optimizer:
         """
         for group in self.param_groups:
             for p in group["params"]:
-                g = p.grad
+                g = p._grad  # the stored gradient, past the property (a hot loop)
                 if g is None:
                     continue
                 if set_to_none:
-                    p.grad = None
+                    p._grad = None
                 elif g.grad_fn is not None or g.requires_grad or not g.data.flags.writeable:
                     # A graph-carrying or read-only gradient is replaced, never written into.
                     p.grad = Array(np.zeros_like(g.data))
