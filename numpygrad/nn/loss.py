@@ -228,6 +228,10 @@ def _class_targets(t: np.ndarray, c: int, ignore_index: int, name: str) -> tuple
     return ignored, safe
 
 
+#: Integer dtype -> the unsigned dtype of its size (for a one-pass range check).
+_UNSIGNED = {np.dtype(f"{k}{n}"): np.dtype(f"u{n}") for k in "iu" for n in (1, 2, 4, 8)}
+
+
 def cross_entropy(input: Array, target: Any, weight: Any = None, ignore_index: int = -100,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Array:
     """Softmax cross-entropy between logits and class targets, as in PyTorch.
@@ -256,6 +260,18 @@ def cross_entropy(input: Array, target: Any, weight: Any = None, ignore_index: i
     >>> F.cross_entropy(logits, npg.array([2]))
     Array(20000., grad_fn=<CrossEntropy>)
     """
+    # The training case first, with the fewest checks that fully cover it:
+    # (N, C) logits, N integer class indices, no weights, smoothing or ignoring.
+    t = target.data if type(target) is Array else target
+    if (type(input) is Array and type(t) is np.ndarray and weight is None
+            and not label_smoothing and ignore_index < 0
+            and (reduction == "mean" or reduction == "sum")):
+        unsigned = _UNSIGNED.get(t.dtype)
+        x_shape = input.data.shape
+        if (unsigned is not None and len(x_shape) == 2 and t.shape == x_shape[:1]
+                and x_shape[0] and np.maximum.reduce(t.view(unsigned)) < x_shape[1]):
+            # One pass checked 0 <= t < C: negative indices are huge once unsigned.
+            return CrossEntropy(reduction, t.astype(np.intp, copy=False))(input)
     _check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")

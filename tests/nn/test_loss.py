@@ -142,6 +142,25 @@ def test_cross_entropy_validates_targets():
         F.nll_loss(x, [3, 0])
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint8, np.uint64])
+@pytest.mark.parametrize("wrap", [np.asarray, npg.asarray])
+def test_cross_entropy_index_targets_of_every_integer_dtype(dtype, wrap):
+    # Array and ndarray targets take the short path of the training case; its one
+    # range check must catch what the general path catches.
+    x = npg.array(LOGITS[:3], requires_grad=True)
+    ref = F.cross_entropy(npg.array(LOGITS[:3]), [2, 0, 3]).item()
+    assert F.cross_entropy(x, wrap(np.array([2, 0, 3], dtype=dtype))).item() == ref
+    with pytest.raises(IndexError, match="Target 4 is out of bounds"):
+        F.cross_entropy(x, wrap(np.array([2, 4, 3], dtype=dtype)))
+    if np.dtype(dtype).kind == "i":
+        with pytest.raises(IndexError, match="Target -2 is out of bounds"):
+            F.cross_entropy(x, wrap(np.array([2, -2, 3], dtype=dtype)))
+        # ignore_index (-100 by default) drops the row from the mean.
+        kept = F.cross_entropy(npg.array(LOGITS[:2]), [2, 0]).item()
+        got = F.cross_entropy(x, wrap(np.array([2, 0, -100], dtype=dtype))).item()
+        assert got == pytest.approx(kept, rel=1e-12)
+
+
 def test_cross_entropy_accepts_any_integer_dtype_and_1d_input():
     x = npg.array(LOGITS[:2])
     a = F.cross_entropy(x, np.array([1, 2], dtype=np.int32)).item()
