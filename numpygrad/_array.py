@@ -417,29 +417,32 @@ class Array(_ArrayConvert, _ArrayInplace, _ArrayMethods):
         return self
 
     # -- operators -----------------------------------------------------------------------
+    # The arithmetic operators create their node and call it directly (what
+    # ``Function.apply`` does, minus its argument packing): they are the most
+    # frequent calls in a graph of small operations.
     def __add__(self, other: Any) -> Array:
-        return _ew.Add.apply(self, other)
+        return _ew.Add()._call((self, other))
 
     def __radd__(self, other: Any) -> Array:
-        return _ew.Add.apply(other, self)
+        return _ew.Add()._call((other, self))
 
     def __sub__(self, other: Any) -> Array:
-        return _ew.Sub.apply(self, other)
+        return _ew.Sub()._call((self, other))
 
     def __rsub__(self, other: Any) -> Array:
-        return _ew.Sub.apply(other, self)
+        return _ew.Sub()._call((other, self))
 
     def __mul__(self, other: Any) -> Array:
-        return _ew.Mul.apply(self, other)
+        return _ew.Mul()._call((self, other))
 
     def __rmul__(self, other: Any) -> Array:
-        return _ew.Mul.apply(other, self)
+        return _ew.Mul()._call((other, self))
 
     def __truediv__(self, other: Any) -> Array:
-        return _ew.Div.apply(self, other)
+        return _ew.Div()._call((self, other))
 
     def __rtruediv__(self, other: Any) -> Array:
-        return _ew.Div.apply(other, self)
+        return _ew.Div()._call((other, self))
 
     def __pow__(self, other: Any) -> Array:
         return _ew.power(self, other)
