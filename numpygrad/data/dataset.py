@@ -63,8 +63,9 @@ def _as_index_array(indices: Any, n: int, owner: str) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{owner} indices must be integers, got dtype {idx.dtype}")
-    bad = (idx < -n) | (idx >= n)
-    if bad.any():
+    # Two reductions (this runs once per batch); the offending index only on failure.
+    if np.minimum.reduce(idx, axis=None) < -n or np.maximum.reduce(idx, axis=None) >= n:
+        bad = (idx < -n) | (idx >= n)
         raise IndexError(f"index {idx[bad].flat[0]} is out of range for {owner} of length {n}")
     return idx.astype(np.int64, copy=False)
 

@@ -84,6 +84,9 @@ def test_get_batch_matches_getitem(test_set):
     assert x.shape == (3, 1, 28, 28) and x.dtype == np.float32
     assert y.dtype == np.int64 and y.tolist() == [int(test_set.targets[i]) for i in (3, 0, 9999)]
     np.testing.assert_array_equal(x.data[1], test_set[0][0].data)
+    # Exactly torch's ``uint8_tensor.float() / 255``: float32 division of the converted bytes.
+    expected = test_set.data[[3, 0, 9999]].astype(np.float32) / np.float32(255)
+    np.testing.assert_array_equal(x.data[:, 0], expected)
 
 
 def test_data_loader_uses_vectorised_batches(test_set):

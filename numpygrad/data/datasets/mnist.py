@@ -281,7 +281,7 @@ class MNIST(Dataset):
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         i = _check_index(index, len(self), type(self).__name__)
-        image: Any = asarray(self.data[i][None].astype(np.float32) / 255)
+        image: Any = asarray(np.divide(self.data[i][None], np.float32(255), dtype=np.float32))
         label: Any = int(self.targets[i])
         if self.transform is not None:
             image = self.transform(image)
@@ -309,7 +309,9 @@ class MNIST(Dataset):
 
     def _get_batch(self, indices: Any) -> tuple[Array, Array]:
         idx = _as_index_array(indices, len(self), type(self).__name__)
-        images = self.data[idx][:, None].astype(np.float32) / 255
+        # One pass from the gathered uint8 rows: the ufunc converts as it divides
+        # (the same float32 values as .astype(np.float32) / 255, several times faster).
+        images = np.divide(self.data[idx][:, None], np.float32(255), dtype=np.float32)
         return asarray(images), asarray(self.targets[idx])
 
     def __repr__(self) -> str:
