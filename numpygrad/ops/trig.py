@@ -120,7 +120,7 @@ def tanh(x: Any) -> Array:
     >>> npg.tanh(npg.array([-1e4, 0.0, 1e4]))
     Array([-1.,  0.,  1.])
     """
-    return Tanh.apply(x)
+    return Tanh()._call((x,))  # the node, called directly: a hot function
 
 
 class Sigmoid(Function):
@@ -168,4 +168,4 @@ def sigmoid(x: Any) -> Array:
     >>> x.grad
     Array([0.  , 0.25, 0.  ])
     """
-    return Sigmoid.apply(x)
+    return Sigmoid()._call((x,))  # the node, called directly: a hot function
