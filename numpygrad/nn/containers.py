@@ -208,7 +208,8 @@ class Sequential(_IndexedModules):
         while i < n:
             module = modules[i]
             if (type(module) is _Linear and i + 1 < n and type(modules[i + 1]) is _ReLU
-                    and not _has_hooks(module) and not _has_hooks(modules[i + 1])):
+                    and not (module._forward_pre_hooks or module._forward_hooks)
+                    and not (modules[i + 1]._forward_pre_hooks or modules[i + 1]._forward_hooks)):
                 # A Linear and its ReLU as one node (AffineRelu): same values and
                 # gradients, one node and one pass over the activations fewer.
                 input = module._forward_relu(input)
@@ -399,10 +400,6 @@ class ModuleDict(Module):
         """
         for key in list(self._modules):
             del self[key]
-
-
-def _has_hooks(module: Module) -> bool:
-    return bool(module._forward_pre_hooks or module._forward_hooks)
 
 
 # Imported last: Linear and ReLU are modules themselves (Sequential fuses the pair).

@@ -37,13 +37,15 @@ def _column_sums(g: np.ndarray) -> np.ndarray:
             return g.sum(axis=0)
         ones = _ONES[key] = np.ones(g.shape[0], g.dtype)
         ones.flags.writeable = False
-    return np.dot(ones, g)
+    return ones.dot(g)
 
 
 def _affine(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
     """``x @ w.T + b`` with PyTorch's shape errors; the bias is added in place."""
     if x.ndim == 2 and w.ndim == 2 and x.shape[1] == w.shape[1]:
-        out = np.dot(x, w.T)  # a batch of vectors: np.dot has less call overhead than matmul
+        # A batch of vectors: the ndarray.dot method has the least call overhead
+        # (np.dot adds a Python dispatch step, np.matmul the ufunc machinery).
+        out = x.dot(w.T)
     else:
         if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
             rows = int(np.prod(x.shape[:-1])) if x.ndim else 1
@@ -136,8 +138,8 @@ def _affine_backward(node: Function, grad: Array, first_order: bool
     if first_order and g.ndim == 2 and xd.ndim == 2:
         # First order on a batch of vectors (the training hot path): the three
         # products straight on the raw data, as a hand-written step would do.
-        gx = _wrap(np.dot(g, w.data)) if need[0] else None
-        gw = _wrap(np.dot(g.T, xd)) if need[1] else None
+        gx = _wrap(g.dot(w.data)) if need[0] else None
+        gw = _wrap(g.T.dot(xd)) if need[1] else None
         if len(need) == 2:
             return gx, gw
         return gx, gw, (_wrap(_column_sums(g)) if need[2] else None)

@@ -163,7 +163,7 @@ class Optimizer:
         are skipped and get no state, as in PyTorch.
         """
         for p in group["params"]:
-            grad = p.grad
+            grad = p._grad  # past the property: this loop runs every step
             if grad is None:
                 continue
             data = p.data
@@ -200,7 +200,10 @@ class Optimizer:
         """
         data = arrays[0]
         n = data.size
-        if n <= 2 * _BLOCK or not all(a.flags.c_contiguous for a in arrays):
+        whole = n <= 2 * _BLOCK
+        for a in arrays:
+            whole = whole or not a.flags.c_contiguous
+        if whole:
             yield (*arrays, self._buffer(data, 1))
             return
         flats = [a.reshape(-1) for a in arrays]

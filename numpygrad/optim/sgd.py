@@ -73,7 +73,7 @@ class SGD(Optimizer):
         weight_decay, nesterov = group["weight_decay"], group["nesterov"]
         maximize = group["maximize"]
         for p in group["params"]:
-            grad = p.grad
+            grad = p._grad  # past the property: this loop runs every step
             if grad is None:
                 continue
             data = p.data
