@@ -21,6 +21,7 @@ Only NumPy is imported here.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -200,9 +201,9 @@ class MLP:
                 g = B["gacts"][k - 1]
 
 
-def mnist_epoch(model: MLP, images: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
-                batch_size: int, record: int = 0) -> list[float]:
-    """One shuffled pass over uint8 images (N, 28, 28); returns the first ``record`` losses.
+def mnist_epoch_steps(model: MLP, images: np.ndarray, labels: np.ndarray,
+                      rng: np.random.Generator, batch_size: int) -> Iterator[float]:
+    """One shuffled pass over uint8 images (N, 28, 28), yielding each step's loss.
 
     Data loading is part of the work: a permutation per epoch, a gather of the
     uint8 rows into a reused buffer, conversion to float32 in [0, 1] (the same
@@ -211,7 +212,6 @@ def mnist_epoch(model: MLP, images: np.ndarray, labels: np.ndarray, rng: np.rand
     n = len(labels)
     flat = images.reshape(n, -1)
     order = rng.permutation(n)
-    losses: list[float] = []
     scale = DTYPE(255)
     for start in range(0, n, batch_size):
         idx = order[start:start + batch_size]
@@ -219,7 +219,14 @@ def mnist_epoch(model: MLP, images: np.ndarray, labels: np.ndarray, rng: np.rand
         u8, x = B["u8"], B["x"]
         np.take(flat, idx, axis=0, out=u8)
         np.divide(u8, scale, out=x)
-        loss = model.step(x, labels[idx])
+        yield model.step(x, labels[idx])
+
+
+def mnist_epoch(model: MLP, images: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
+                batch_size: int, record: int = 0) -> list[float]:
+    """One shuffled pass (see :func:`mnist_epoch_steps`); returns the first ``record`` losses."""
+    losses: list[float] = []
+    for loss in mnist_epoch_steps(model, images, labels, rng, batch_size):
         if len(losses) < record:
             losses.append(loss)
     return losses

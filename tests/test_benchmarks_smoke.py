@@ -118,6 +118,23 @@ def test_epoch_variants_use_the_same_batches():
     check_losses("tiny MNIST epoch", first)
 
 
+def test_interleaved_epochs_run_every_step_and_agree():
+    makers = epoch.build_makers(_torch_settings(), limit=384)
+    counted = {}
+
+    def counting(it, name):
+        for loss in it:
+            counted[name] = counted.get(name, 0) + 1
+            yield loss
+
+    totals, first = epoch.interleaved_epoch(
+        {k: counting(make(), k) for k, make in makers.items()}, chunk=2)
+    assert set(totals) == set(makers) and all(t > 0 for t in totals.values())
+    assert set(counted.values()) == {384 // epoch.BATCH}
+    assert all(len(v) == epoch.RECORD for v in first.values())
+    check_losses("interleaved tiny MNIST epoch", first)
+
+
 def test_run_cli_parses_and_knows_every_case():
     args = bench_run.parse_args(["--quick", "--threads", "1", "--cases", "mlp", "chain"])
     assert args.threads == [1] and args.cases == ["mlp", "chain"] and args.quick
