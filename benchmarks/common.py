@@ -110,13 +110,28 @@ def check_losses(case: str, losses: dict[str, list[float]], rtol: float = 2e-4,
 
 
 # ----------------------------------------------------------------------------- timing
+def settle_time(settings: Settings) -> float:
+    """Seconds to pause around torch's turns when BLAS may run on several threads.
+
+    After a BLAS call OpenBLAS's worker threads keep spinning for up to about
+    0.1 s, and torch's for a few milliseconds. On a 2-core machine a variant
+    timed while the other library's threads spin runs up to twice as slow (a
+    torch MLP step right after NumPy's: 2.5 ms; after a 0.2 s pause: 1.2 ms).
+    Every variant's turn starts after the same pause, torch or not.
+    """
+    return 0.0 if settings.threads == 1 else 0.15
+
+
 def interleave(variants: dict[str, Callable[[], Any]], rounds: int, per_round: int,
-               warmup: int = 0) -> dict[str, list[float]]:
+               warmup: int = 0, settle: float = 0.0) -> dict[str, list[float]]:
     """Time each callable ``per_round`` times in turn, round-robin, ``rounds`` times.
 
     A, A, B, B, C, C, A, A, ... so every variant sees the same machine state on
     average and has made the same number of calls at the end of every round
     (fair when the work changes over time, e.g. subnormals building up in Adam).
+    With ``settle`` (see :func:`settle_time`) the run pauses that long before
+    every turn, so that no library's idle threads compete with another's timed
+    calls, and every variant starts its turn after the same pause.
     Returns every call's duration in seconds (warm-up calls are not recorded).
     """
     for _ in range(warmup):
@@ -126,6 +141,8 @@ def interleave(variants: dict[str, Callable[[], Any]], rounds: int, per_round: i
     clock = time.perf_counter
     for _ in range(rounds):
         for name, fn in variants.items():
+            if settle:
+                time.sleep(settle)
             rec = times[name]
             for _ in range(per_round):
                 t0 = clock()

@@ -16,6 +16,7 @@ if str(REPO) not in sys.path:
 import numpygrad as npg  # noqa: E402
 import numpygrad.nn.functional as F  # noqa: E402
 from benchmarks import baseline_numpy as bn  # noqa: E402
+from benchmarks import common  # noqa: E402
 from benchmarks import run as bench_run  # noqa: E402
 from benchmarks.cases import CASES, chain, epoch, lenet, mlp_step  # noqa: E402
 from benchmarks.common import CaseError, Row, Settings, check_losses, mlp_weights  # noqa: E402
@@ -133,6 +134,21 @@ def test_interleaved_epochs_run_every_step_and_agree():
     assert set(counted.values()) == {384 // epoch.BATCH}
     assert all(len(v) == epoch.RECORD for v in first.values())
     check_losses("interleaved tiny MNIST epoch", first)
+
+
+def test_interleave_pauses_before_every_turn_only_when_asked(monkeypatch):
+    pauses = []
+    monkeypatch.setattr(common.time, "sleep", pauses.append)
+    calls = []
+    variants = {"numpy": lambda: calls.append("n"), "torch": lambda: calls.append("t")}
+    times = common.interleave(variants, rounds=3, per_round=2, warmup=1, settle=0.15)
+    assert calls == ["n", "t"] + ["n", "n", "t", "t"] * 3
+    assert pauses == [0.15] * 6 and all(len(v) == 6 for v in times.values())
+    pauses.clear()
+    common.interleave(variants, rounds=2, per_round=1)
+    assert pauses == []
+    assert common.settle_time(Settings(threads=1)) == 0.0
+    assert common.settle_time(Settings(threads=2)) > 0.1
 
 
 def test_run_cli_parses_and_knows_every_case():

@@ -38,6 +38,7 @@ from benchmarks.common import (
     mlp_weights,
     mnist_available,
     profile_call,
+    settle_time,
     to_float,
 )
 
@@ -217,15 +218,15 @@ def run(settings: Settings) -> tuple[list[Row], list[str]]:
         # own thread pool would fight OpenBLAS's for the two cores at every switch
         # (at 2 threads its epoch took 2.5 s interleaved against 1 s alone, and the
         # NumPy chunks after it slowed down), so torch trains its epoch in one piece,
-        # after a pause that lets the other pool's threads stop spinning.
+        # after a pause that lets OpenBLAS's idle threads stop spinning (settle_time).
         torch_steps = epochs.pop("torch", None)
         totals, first = interleaved_epoch(epochs)
         if torch_steps is not None:
-            time.sleep(0.05)
+            time.sleep(settle_time(settings))
             t0 = time.perf_counter()
             first["torch"] = _whole(torch_steps)
             totals["torch"] = time.perf_counter() - t0
-            time.sleep(0.05)
+            time.sleep(settle_time(settings))
         for name, t in totals.items():
             times[name].append(t)
         if r == 0:

@@ -36,6 +36,7 @@ from benchmarks.common import (
     medians,
     mlp_weights,
     mnist_batches,
+    settle_time,
     spread,
 )
 
@@ -156,7 +157,7 @@ def run(settings: Settings) -> tuple[list[Row], list[str]]:
     durations: dict[str, list[float]] = {k: [] for k in timers}
     # interleave() orders the calls fairly; each call's own backward time is kept.
     interleave({k: (lambda f=f, k=k: durations[k].append(f())) for k, f in timers.items()},
-               rounds, per_round)
+               rounds, per_round, settle=settle_time(settings))
     med = medians(durations)
     first = med["first order"]
     share = checks * per_check / first

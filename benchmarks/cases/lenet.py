@@ -25,6 +25,7 @@ from benchmarks.common import (
     mnist_batches,
     npg_layer,
     profile_call,
+    settle_time,
     spread,
     to_float,
 )
@@ -113,7 +114,8 @@ def run(settings: Settings) -> tuple[list[Row], list[str]]:
     check_losses("LeNet step", {k: [to_float(s()) for _ in range(3)] for k, s in steppers.items()})
     rounds = settings.rounds(full=15, quick=2)
     per_round = 2 if settings.quick else 5
-    times = interleave(steppers, rounds, per_round, warmup=1 if settings.quick else 3)
+    times = interleave(steppers, rounds, per_round, warmup=1 if settings.quick else 3,
+                       settle=settle_time(settings))
     med = medians(times)
     values = {k: med.get(k) for k in ("numpy", "numpygrad", "torch")}
     met = None if values["torch"] is None else values["numpygrad"] / values["torch"] <= 2.0

@@ -25,6 +25,7 @@ from benchmarks.common import (
     mlp_weights,
     mnist_batches,
     profile_call,
+    settle_time,
     spread,
     to_float,
 )
@@ -132,7 +133,7 @@ def run(settings: Settings) -> tuple[list[Row], list[str]]:
             variants: dict[str, Any] = dict(steppers)
             x0 = xs[0]
             variants["floor"] = lambda m=floor_model, x=x0: m.matmuls_only(x)
-            times = interleave(variants, rounds, per_round, warmup)
+            times = interleave(variants, rounds, per_round, warmup, settle_time(settings))
             med = medians(times)
             floor = med.pop("floor")
             values = {k: med.get(k) for k in ("numpy", "numpygrad", "torch")}
