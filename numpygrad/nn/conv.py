@@ -137,14 +137,17 @@ def _col2im(cols: np.ndarray, g: ConvGeometry, n: int, c: int) -> np.ndarray:
     (pt, pb), (pl, pr) = g.pads
     h, w = g.in_hw
     cg = c // g.groups
-    blocks = cols.reshape(g.groups, cg, kh, kw, n, oh, ow)
-    acc = np.zeros((g.groups, cg, n, h + pt + pb, w + pl + pr), dtype=cols.dtype)
+    hp, wp = h + pt + pb, w + pl + pr
+    # Kernel offsets first and the image's (N, C) order next, in one copy: every
+    # offset's block is then contiguous and already laid out like the image.
+    blocks = np.ascontiguousarray(
+        cols.reshape(g.groups, cg, kh, kw, n, oh, ow).transpose(2, 3, 4, 0, 1, 5, 6))
+    acc = np.zeros((n, g.groups, cg, hp, wp), dtype=cols.dtype)
     for i in range(kh):  # loop over kernel offsets only (kh * kw iterations)
         for j in range(kw):
             r, s = i * dh, j * dw
-            acc[..., r:r + sh * (oh - 1) + 1:sh, s:s + sw * (ow - 1) + 1:sw] += blocks[:, :, i, j]
-    out = acc[..., pt:pt + h, pl:pl + w].transpose(2, 0, 1, 3, 4)
-    return np.ascontiguousarray(out).reshape(n, c, h, w)
+            acc[..., r:r + sh * (oh - 1) + 1:sh, s:s + sw * (ow - 1) + 1:sw] += blocks[i, j]
+    return np.ascontiguousarray(acc.reshape(n, c, hp, wp)[..., pt:pt + h, pl:pl + w])
 
 
 def _conv(x: np.ndarray, w: np.ndarray, g: ConvGeometry) -> tuple[np.ndarray, np.ndarray]:

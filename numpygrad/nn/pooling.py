@@ -124,13 +124,20 @@ class MaxPool2dOp(Function):
         out = slices[0].copy()
         for v in slices[1:]:
             np.maximum(out, v, out=out)
-        arg = np.full(out.shape, len(slices) - 1, dtype=np.int32)
+        # The first offset holding the maximum (PyTorch's tie rule): count, for each
+        # window, the offsets passed before the first hit. A NaN window's maximum is
+        # NaN, and then the first NaN element counts as the hit.
         nan = x.dtype.kind == "f" and bool(np.isnan(out).any())
-        for k in range(len(slices) - 2, -1, -1):
-            hit = slices[k] == out
-            if nan:  # a NaN window's maximum is NaN: point at a NaN element
-                hit |= np.isnan(slices[k])
-            np.putmask(arg, hit, k)
+        found = slices[0] == out
+        if nan:
+            found |= np.isnan(slices[0])
+        arg = np.zeros(out.shape, dtype=np.intp)
+        for v in slices[1:]:
+            arg += ~found
+            hit = v == out
+            if nan:
+                hit |= np.isnan(v)
+            found |= hit
         (kh, kw), (sh, sw), (dh, dw), (oh, ow) = g.kernel, g.stride, g.dilation, g.out_hw
         if pt + pb + pl + pr and np.any(out == fill):
             # A window whose maximum equals the padding value may have picked the padding:

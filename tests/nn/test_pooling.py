@@ -86,6 +86,31 @@ def test_ties_send_gradient_to_the_first_maximum():
 def test_nan_propagates():
     x = npg.array([[[[1.0, np.nan], [3.0, 2.0]]]])
     assert np.isnan(max_pool2d(x, 2).item())
+    # The gradient goes to the window's first NaN, as in PyTorch.
+    y = npg.array([[[[1.0, 3.0], [np.nan, np.nan]]]], requires_grad=True)
+    out = max_pool2d(y, 2)
+    assert np.isnan(out.item())
+    out.backward()
+    np.testing.assert_array_equal(y.grad.data, [[[[0, 0], [1, 0]]]])
+
+
+def test_later_first_maximum_gets_the_gradient():
+    x = npg.array([[[[2.0, 5.0], [5.0, 1.0]]]], requires_grad=True)
+    max_pool2d(x, 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[[[0, 1], [0, 0]]]])
+
+
+@pytest.mark.parametrize("kw", [{"kernel_size": 2}, {"kernel_size": 3, "stride": 2},
+                                {"kernel_size": 3, "stride": 1, "padding": 1}])
+def test_ties_match_torch(kw):
+    t = torch_or_skip()
+    # Small integers: many windows hold their maximum more than once.
+    x = np.random.default_rng(4).integers(0, 3, (2, 3, 7, 7)).astype(np.float64)
+    ours = npg.array(x, requires_grad=True)
+    max_pool2d(ours, **kw).sum().backward()
+    theirs = t.tensor(x, requires_grad=True)
+    t.nn.functional.max_pool2d(theirs, **kw).sum().backward()
+    np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())
 
 
 def test_unbatched_input():
