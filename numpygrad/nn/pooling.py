@@ -131,7 +131,7 @@ class MaxPool2dOp(Function):
         found = slices[0] == out
         if nan:
             found |= np.isnan(slices[0])
-        arg = np.zeros(out.shape, dtype=np.intp)
+        arg = np.zeros(out.shape, dtype=np.int32)
         for v in slices[1:]:
             arg += ~found
             hit = v == out
