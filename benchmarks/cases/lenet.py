@@ -108,6 +108,21 @@ def build(settings: Settings, xs: list[np.ndarray], ys: list[np.ndarray], seed: 
     return out
 
 
+def _faults_per_step(step: Any, steps: int) -> float:
+    """Minor page faults per call of ``step``.
+
+    Large temporaries that the allocator hands back to the OS and takes again
+    every step cost a page fault per 4 KB page each time (2-3 ms of system time
+    per LeNet step when it happens): worth seeing next to the times.
+    """
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(steps):
+        step()
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / steps
+
+
 def run(settings: Settings) -> tuple[list[Row], list[str]]:
     xs, ys = batches()
     steppers = build(settings, xs, ys)
@@ -119,8 +134,10 @@ def run(settings: Settings) -> tuple[list[Row], list[str]]:
     med = medians(times)
     values = {k: med.get(k) for k in ("numpy", "numpygrad", "torch")}
     met = None if values["torch"] is None else values["numpygrad"] / values["torch"] <= 2.0
+    faults = {k: _faults_per_step(s, 3 if settings.quick else 10) for k, s in steppers.items()}
+    shown = ", ".join(f"{k} {v:.0f}" for k, v in faults.items())
     rows = [Row("LeNet step bs64 SGD", "time", values, target="<=2.00x torch", met=met,
-                note=f"npg {spread(times['numpygrad'])}")]
+                note=f"npg {spread(times['numpygrad'])}; page faults per step: {shown}")]
     profiles = []
     if settings.profile:
         profiles.append(profile_call(steppers["numpygrad"], 30 if not settings.quick else 5,
