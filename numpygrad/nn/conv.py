@@ -7,9 +7,11 @@ Forward pads the input once, takes every receptive field as a strided view
 copy) and does ONE batched matrix product over the groups. Backward is two
 more products: the weight gradient multiplies the output gradient with the
 saved columns, and the input gradient multiplies it with the weight and folds
-the columns back (col2im). col2im loops over the ``kh * kw`` kernel offsets
-only: for a fixed offset the positions it touches are distinct, so a strided
-``+=`` needs no ``np.add.at``. Nothing loops over the batch or over pixels.
+the columns back (col2im). The weight's rows are ordered by kernel offset for
+that product, so each offset's columns come out as one contiguous block. The
+fold loops over the ``kh * kw`` kernel offsets only: for a fixed offset the
+positions it touches are distinct, so a strided ``+=`` needs no ``np.add.at``.
+Nothing loops over the batch or over pixels.
 
 Differentiable to any order
 ---------------------------
@@ -131,23 +133,30 @@ def _grad_rows(gy: np.ndarray, g: ConvGeometry) -> np.ndarray:
     return gy.transpose(1, 2, 0, 3).reshape(g.groups, o // g.groups, n * hw)
 
 
-def _col2im(cols: np.ndarray, g: ConvGeometry, n: int, c: int) -> np.ndarray:
-    """Fold (groups, C/groups*kh*kw, N*OH*OW) columns back into an (N, C, H, W) image."""
+def _input_grad(gy: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """The gradient (N, C, H, W) of a convolution w.r.t. its input (a transposed conv).
+
+    One product gives every kernel offset's contribution: the weight's rows are
+    ordered (offset, input channel), so the columns come out offset-major and each
+    offset's block is contiguous, already shaped (C/groups, N, OH, OW). The blocks
+    are then added into the (padded) image at their offsets. Each value is the same
+    sum over output channels as with the rows in (channel, offset) order.
+    """
     (kh, kw), (oh, ow), (sh, sw), (dh, dw) = g.kernel, g.out_hw, g.stride, g.dilation
     (pt, pb), (pl, pr) = g.pads
-    h, w = g.in_hw
-    cg = c // g.groups
-    hp, wp = h + pt + pb, w + pl + pr
-    # Kernel offsets first and the image's (N, C) order next, in one copy: every
-    # offset's block is then contiguous and already laid out like the image.
-    blocks = np.ascontiguousarray(
-        cols.reshape(g.groups, cg, kh, kw, n, oh, ow).transpose(2, 3, 4, 0, 1, 5, 6))
-    acc = np.zeros((n, g.groups, cg, hp, wp), dtype=cols.dtype)
+    h, wd = g.in_hw
+    groups, n = g.groups, gy.shape[0]
+    og, cg = w.shape[0] // groups, w.shape[1]
+    rows = w.reshape(groups, og, cg, kh, kw).transpose(0, 3, 4, 2, 1)
+    cols = _bmm(np.ascontiguousarray(rows).reshape(groups, kh * kw * cg, og), _grad_rows(gy, g))
+    blocks = cols.reshape(groups, kh, kw, cg, n, oh, ow)
+    acc = np.zeros((groups, cg, n, h + pt + pb, wd + pl + pr), dtype=cols.dtype)
     for i in range(kh):  # loop over kernel offsets only (kh * kw iterations)
         for j in range(kw):
             r, s = i * dh, j * dw
-            acc[..., r:r + sh * (oh - 1) + 1:sh, s:s + sw * (ow - 1) + 1:sw] += blocks[i, j]
-    return np.ascontiguousarray(acc.reshape(n, c, hp, wp)[..., pt:pt + h, pl:pl + w])
+            acc[..., r:r + sh * (oh - 1) + 1:sh, s:s + sw * (ow - 1) + 1:sw] += blocks[:, i, j]
+    out = acc[..., pt:pt + h, pl:pl + wd].transpose(2, 0, 1, 3, 4)
+    return np.ascontiguousarray(out).reshape(n, groups * cg, h, wd)
 
 
 def _conv(x: np.ndarray, w: np.ndarray, g: ConvGeometry) -> tuple[np.ndarray, np.ndarray]:
@@ -204,9 +213,7 @@ class ConvInputGradOp(Function):
         self.geom = geom
 
     def forward(self, gy: np.ndarray, w: np.ndarray) -> np.ndarray:
-        g = self.geom
-        cols = _bmm(_weight_matrix(w, g.groups).transpose(0, 2, 1), _grad_rows(gy, g))
-        return _col2im(cols, g, gy.shape[0], w.shape[1] * g.groups)
+        return _input_grad(gy, w, self.geom)
 
     def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
         gy, w = self.inputs
