@@ -541,6 +541,21 @@ class _HookHandle:
 _watched = [False]
 
 
+_ONES: dict[tuple[tuple[int, ...], np.dtype], np.ndarray] = {}
+
+
+def _shared_ones(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """A read-only array of ones, allocated once per shape and dtype (internal).
+
+    Shared by every caller, so nothing may write into it (NumPy refuses to).
+    """
+    ones = _ONES.get((shape, dtype))
+    if ones is None:
+        ones = _ONES[(shape, dtype)] = np.ones(shape, dtype=dtype)
+        ones.flags.writeable = False
+    return ones
+
+
 def _wrap(data: np.ndarray) -> Array:
     """Make a leaf Array around ``data`` without copying or checking (internal)."""
     out = Array.__new__(Array)

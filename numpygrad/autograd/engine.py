@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from numpygrad._array import Array, _watched, _wrap, asarray
+from numpygrad._array import Array, _shared_ones, _watched, _wrap, asarray
 from numpygrad.autograd.function import Function
 from numpygrad.autograd.grad_mode import _grad_enabled
 
@@ -265,22 +265,6 @@ def _cast(g: Array, dtype: np.dtype) -> Array:
     return Cast.apply(g, dtype=dtype)
 
 
-_ONES: dict[tuple[tuple[int, ...], np.dtype], np.ndarray] = {}
-
-
-def _one(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """A read-only array of one 1 (the implicit seed), allocated once per shape and dtype.
-
-    Read-only, so nothing downstream can write into it; ``_store_grad`` copies a
-    gradient it does not own, so it never becomes a ``.grad``.
-    """
-    one = _ONES.get((shape, dtype))
-    if one is None:
-        one = _ONES[(shape, dtype)] = np.ones(shape, dtype=dtype)
-        one.flags.writeable = False
-    return one
-
-
 def _seed_grads(
     outputs: Sequence[Array], grad_outputs: Sequence[Any] | None, create_graph: bool
 ) -> list[Array]:
@@ -293,7 +277,9 @@ def _seed_grads(
                     "grad can be implicitly created only for scalar outputs; "
                     f"output {k} has shape {out.shape}, pass a gradient of that shape"
                 )
-            seeds.append(_wrap(_one(out.data.shape, out.data.dtype)))
+            # The implicit 1 is shared and read-only; _store_grad copies a gradient it
+            # does not own, so it never becomes anybody's .grad.
+            seeds.append(_wrap(_shared_ones(out.data.shape, out.data.dtype)))
             continue
         if not isinstance(g, Array):
             g = asarray(g)

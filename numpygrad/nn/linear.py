@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from numpygrad._array import Array, _wrap
+from numpygrad._array import Array, _shared_ones, _wrap
 from numpygrad._dtype import get_default_dtype
 from numpygrad.autograd.function import Function
 from numpygrad.autograd.grad_mode import _grad_enabled
@@ -20,24 +20,15 @@ from numpygrad.ops.shape import reshape
 __all__ = ["linear", "Linear", "Identity", "MLP"]
 
 
-_ONES: dict[tuple[int, np.dtype], np.ndarray] = {}
-
-
 def _column_sums(g: np.ndarray) -> np.ndarray:
     """``g.sum(axis=0)`` of a 2-D gradient, as a BLAS product ``ones @ g``.
 
     For the bias gradient of a batch this is several times faster than NumPy's
-    axis-0 reduction. The ones vectors are allocated once per (length, dtype) and
-    never written to.
+    axis-0 reduction. The ones vector is a shared read-only one.
     """
-    key = (g.shape[0], g.dtype)
-    ones = _ONES.get(key)
-    if ones is None:
-        if g.dtype.kind != "f" or g.dtype.itemsize < 4:
-            return g.sum(axis=0)
-        ones = _ONES[key] = np.ones(g.shape[0], g.dtype)
-        ones.flags.writeable = False
-    return ones.dot(g)
+    if g.dtype.kind != "f" or g.dtype.itemsize < 4:
+        return g.sum(axis=0)
+    return _shared_ones(g.shape[:1], g.dtype).dot(g)
 
 
 def _affine(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:

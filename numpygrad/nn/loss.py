@@ -232,6 +232,16 @@ def _class_targets(t: np.ndarray, c: int, ignore_index: int, name: str) -> tuple
 _UNSIGNED = {np.dtype(f"{k}{n}"): np.dtype(f"u{n}") for k in "iu" for n in (1, 2, 4, 8)}
 
 
+def _all_classes_in_range(t: np.ndarray, c: int) -> bool:
+    """Whether ``t`` holds integers, at least one, all in ``0 <= t < c``.
+
+    One pass: viewed as unsigned, negative indices are huge.
+    """
+    unsigned = _UNSIGNED.get(t.dtype)
+    return (unsigned is not None and t.size > 0
+            and bool(np.maximum.reduce(t.view(unsigned), axis=None) < c))
+
+
 def cross_entropy(input: Array, target: Any, weight: Any = None, ignore_index: int = -100,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Array:
     """Softmax cross-entropy between logits and class targets, as in PyTorch.
@@ -266,11 +276,9 @@ def cross_entropy(input: Array, target: Any, weight: Any = None, ignore_index: i
     if (type(input) is Array and type(t) is np.ndarray and weight is None
             and not label_smoothing and ignore_index < 0
             and (reduction == "mean" or reduction == "sum")):
-        unsigned = _UNSIGNED.get(t.dtype)
         x_shape = input.data.shape
-        if (unsigned is not None and len(x_shape) == 2 and t.shape == x_shape[:1]
-                and x_shape[0] and np.maximum.reduce(t.view(unsigned)) < x_shape[1]):
-            # One pass checked 0 <= t < C: negative indices are huge once unsigned.
+        if (len(x_shape) == 2 and t.shape == x_shape[:1]
+                and _all_classes_in_range(t, x_shape[1])):
             return CrossEntropy(reduction, t.astype(np.intp, copy=False))(input)
     _check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
@@ -290,9 +298,8 @@ def cross_entropy(input: Array, target: Any, weight: Any = None, ignore_index: i
         target_term = y * w if w is not None else y
         row_coef = target_term.sum(axis=1, keepdims=True)
         node = WeightedCrossEntropy(reduction, row_coef, target_term, None, None, float(m))
-    elif (w is None and not eps and t.dtype.kind in "iu" and t.size
-          and not 0 <= ignore_index < c and np.minimum.reduce(t) >= 0
-          and np.maximum.reduce(t) < c):
+    elif (w is None and not eps and not 0 <= ignore_index < c
+          and _all_classes_in_range(t, c)):
         # Plain in-range class indices (so none equals a negative ignore_index).
         node = CrossEntropy(reduction, t.astype(np.intp, copy=False))
     else:

@@ -7,13 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from numpygrad.optim.optimizer import (
-    _BLOCK,
-    Optimizer,
-    check_betas,
-    check_lr,
-    check_nonnegative,
-)
+from numpygrad.optim.optimizer import Optimizer, check_betas, check_lr, check_nonnegative
 
 __all__ = ["Adam", "AdamW"]
 
@@ -104,9 +98,7 @@ class Adam(Optimizer):
             coefs = (beta1, beta2, scale, eps_term, lr != 0)
             exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
             max_sq = state["max_exp_avg_sq"] if amsgrad else None
-            if max_sq is None and data.size <= 2 * _BLOCK:  # small: whole, no generator
-                _adam_pass(data, g, exp_avg, exp_avg_sq, None, self._buffer(data, 1), coefs)
-            elif max_sq is None:
+            if max_sq is None:
                 for d, gb, m, v, tmp in self._blocks(data, g, exp_avg, exp_avg_sq):
                     _adam_pass(d, gb, m, v, None, tmp, coefs)
             else:

@@ -188,25 +188,29 @@ class Optimizer:
             buf = self._scratch[key] = np.empty(like.shape, like.dtype)
         return buf
 
-    def _blocks(self, *arrays: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
-        """Yield ``arrays`` (same shape) plus a scratch array, whole or in blocks.
+    def _blocks(self, *arrays: np.ndarray) -> Iterable[tuple[np.ndarray, ...]]:
+        """``arrays`` (same shape) plus a scratch array, whole or in blocks.
 
         An update is a series of in-place NumPy passes over the parameter, its
         gradient and its state. For a large parameter those arrays do not fit in
         the core's cache together, so every pass would stream them from the
         slower memory behind it; in blocks of ``_BLOCK`` elements the passes of
-        one block run on cached data. Small or non-contiguous arrays come whole.
-        The scratch (last item) matches the yielded arrays' shape.
+        one block run on cached data. Small or non-contiguous arrays come whole,
+        as a one-item tuple (no generator: that is every small parameter's path).
+        The scratch (last item) matches the other arrays' shape.
         """
         data = arrays[0]
-        n = data.size
-        whole = n <= 2 * _BLOCK
+        whole = data.size <= 2 * _BLOCK
         for a in arrays:
             whole = whole or not a.flags.c_contiguous
         if whole:
-            yield (*arrays, self._buffer(data, 1))
-            return
+            return ((*arrays, self._buffer(data, 1)),)
+        return self._block_views(arrays)
+
+    def _block_views(self, arrays: tuple[np.ndarray, ...]) -> Iterator[tuple[np.ndarray, ...]]:
+        """Yield ``_BLOCK``-element views of C-contiguous ``arrays`` and of one scratch block."""
         flats = [a.reshape(-1) for a in arrays]
+        n = flats[0].size
         block = self._buffer(flats[0][:_BLOCK], 1)
         for i in range(0, n, _BLOCK):
             views = [f[i:i + _BLOCK] for f in flats]
@@ -218,11 +222,6 @@ class Optimizer:
         NumPy has no fused multiply-add, so ``alpha * g`` goes through a scratch
         array; large parameters are updated in cache-sized blocks (:meth:`_blocks`).
         """
-        if data.size <= 2 * _BLOCK:  # the common small case, without the generator
-            tmp = self._buffer(data, 1)
-            np.multiply(g, alpha, out=tmp)
-            np.add(data, tmp, out=data)
-            return
         for d, gb, tmp in self._blocks(data, g):
             np.multiply(gb, alpha, out=tmp)
             np.add(d, tmp, out=d)
