@@ -13,6 +13,11 @@ fold loops over the ``kh * kw`` kernel offsets only: for a fixed offset the
 positions it touches are distinct, so a strided ``+=`` needs no ``np.add.at``.
 Nothing loops over the batch or over pixels.
 
+The large temporaries (columns, products, the fold's accumulator) come from a
+scratch pool and go back to it after use (see :mod:`numpygrad.nn._scratch`):
+allocated anew each step, glibc can hand them back to the OS and fault them in
+again every step.
+
 Differentiable to any order
 ---------------------------
 Convolution is bilinear. With ``F(x, w)`` the convolution, ``T(gy, w)`` its
@@ -34,6 +39,7 @@ from numpygrad._array import Array
 from numpygrad._dtype import get_default_dtype
 from numpygrad.autograd.function import Function
 from numpygrad.nn import init
+from numpygrad.nn._scratch import SCRATCH
 from numpygrad.nn.module import Module, Parameter
 
 __all__ = ["conv2d", "Conv2d"]
@@ -103,21 +109,33 @@ def _im2col(x: np.ndarray, g: ConvGeometry) -> np.ndarray:
 
     This (K, M) order reads the padded image almost contiguously (for each
     channel and kernel offset, whole rows of every image), several times faster
-    than the (M, K) order.
+    than the (M, K) order. The matrix is a scratch buffer: give it back to
+    ``SCRATCH`` when done with it.
     """
     n, c = x.shape[:2]
     cg = c // g.groups
     win = _windows(x, g).reshape((n, g.groups, cg) + g.out_hw + g.kernel)
+    win = win.transpose(1, 2, 5, 6, 0, 3, 4)
     # Explicit sizes: -1 cannot be inferred for an empty batch.
-    return win.transpose(1, 2, 5, 6, 0, 3, 4).reshape(
-        g.groups, cg * math.prod(g.kernel), n * math.prod(g.out_hw))
+    cols = SCRATCH.take((g.groups, cg * math.prod(g.kernel), n * math.prod(g.out_hw)), x.dtype)
+    np.copyto(cols.reshape(win.shape), win)
+    return cols
 
 
-def _bmm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _bmm(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Per-group matrix product; one group takes the plain 2-D (always BLAS) path."""
     if a.shape[0] == 1:
-        return (a[0] @ b[0])[None]
-    return np.matmul(a, b)
+        if out is None:
+            return (a[0] @ b[0])[None]
+        np.matmul(a[0], b[0], out=out[0])
+        return out
+    return np.matmul(a, b, out=out)
+
+
+def _scratch_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``_bmm(a, b)`` into a scratch buffer (give it back to ``SCRATCH`` when done)."""
+    out = SCRATCH.take((a.shape[0], a.shape[1], b.shape[2]), np.result_type(a, b))
+    return _bmm(a, b, out)
 
 
 def _weight_matrix(w: np.ndarray, groups: int) -> np.ndarray:
@@ -126,11 +144,13 @@ def _weight_matrix(w: np.ndarray, groups: int) -> np.ndarray:
 
 
 def _grad_rows(gy: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    """Output gradient (N, O, OH, OW) as (groups, O/groups, N*OH*OW)."""
+    """Output gradient (N, O, OH, OW) as (groups, O/groups, N*OH*OW), a scratch buffer."""
     n, o = gy.shape[:2]
     hw = math.prod(g.out_hw)
-    gy = gy.reshape(n, g.groups, o // g.groups, hw)
-    return gy.transpose(1, 2, 0, 3).reshape(g.groups, o // g.groups, n * hw)
+    src = gy.reshape(n, g.groups, o // g.groups, hw).transpose(1, 2, 0, 3)
+    rows = SCRATCH.take((g.groups, o // g.groups, n * hw), gy.dtype)
+    np.copyto(rows.reshape(src.shape), src)
+    return rows
 
 
 def _input_grad(gy: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
@@ -138,9 +158,13 @@ def _input_grad(gy: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
 
     One product gives every kernel offset's contribution: the weight's rows are
     ordered (offset, input channel), so the columns come out offset-major and each
-    offset's block is contiguous, already shaped (C/groups, N, OH, OW). The blocks
-    are then added into the (padded) image at their offsets. Each value is the same
-    sum over output channels as with the rows in (channel, offset) order.
+    offset's block is contiguous. The output gradient's columns are ordered
+    (OH, OW, N), image index innermost, so a block is shaped (C/groups, OH, OW, N)
+    and the fold accumulates into an (H, W, N) image: for a fixed offset, OW * N
+    consecutive values at a time (N at a time with a column stride), where the
+    (N, OH, OW) order would give runs of OW only, several times slower for small
+    images. Each value is the same sum, in the same order, as with the rows in
+    (channel, offset) order and the columns in (N, OH, OW) order.
     """
     (kh, kw), (oh, ow), (sh, sw), (dh, dw) = g.kernel, g.out_hw, g.stride, g.dilation
     (pt, pb), (pl, pr) = g.pads
@@ -148,24 +172,36 @@ def _input_grad(gy: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
     groups, n = g.groups, gy.shape[0]
     og, cg = w.shape[0] // groups, w.shape[1]
     rows = w.reshape(groups, og, cg, kh, kw).transpose(0, 3, 4, 2, 1)
-    cols = _bmm(np.ascontiguousarray(rows).reshape(groups, kh * kw * cg, og), _grad_rows(gy, g))
-    blocks = cols.reshape(groups, kh, kw, cg, n, oh, ow)
-    acc = np.zeros((groups, cg, n, h + pt + pb, wd + pl + pr), dtype=cols.dtype)
+    rows = np.ascontiguousarray(rows).reshape(groups, kh * kw * cg, og)
+    gy_cols = gy.reshape(n, groups, og, oh * ow).transpose(1, 2, 3, 0).reshape(
+        groups, og, oh * ow * n)
+    cols = _scratch_product(rows, gy_cols)
+    blocks = cols.reshape(groups, kh, kw, cg, oh, ow, n)
+    acc = SCRATCH.take((groups, cg, h + pt + pb, wd + pl + pr, n), cols.dtype)
+    acc.fill(0)
     for i in range(kh):  # loop over kernel offsets only (kh * kw iterations)
         for j in range(kw):
             r, s = i * dh, j * dw
-            acc[..., r:r + sh * (oh - 1) + 1:sh, s:s + sw * (ow - 1) + 1:sw] += blocks[:, i, j]
-    out = acc[..., pt:pt + h, pl:pl + wd].transpose(2, 0, 1, 3, 4)
-    return np.ascontiguousarray(out).reshape(n, groups * cg, h, wd)
+            acc[:, :, r:r + sh * (oh - 1) + 1:sh, s:s + sw * (ow - 1) + 1:sw] += blocks[:, i, j]
+    del blocks
+    SCRATCH.give(cols)
+    # copy(), not ascontiguousarray: the result must never be a view of the scratch
+    # accumulator (for one image and one channel it would be).
+    gx = acc[:, :, pt:pt + h, pl:pl + wd].transpose(4, 0, 1, 2, 3).copy()
+    SCRATCH.give(acc)
+    return gx.reshape(n, groups * cg, h, wd)
 
 
 def _conv(x: np.ndarray, w: np.ndarray, g: ConvGeometry) -> tuple[np.ndarray, np.ndarray]:
-    """The convolution and its im2col matrix."""
+    """The convolution and its im2col matrix (a scratch buffer)."""
     n, o = x.shape[0], w.shape[0]
     cols = _im2col(x, g)
-    out = _bmm(_weight_matrix(w, g.groups), cols)  # the one product: (G, O/G, N*OH*OW)
-    out = out.reshape((g.groups, o // g.groups, n) + g.out_hw).transpose(2, 0, 1, 3, 4)
-    return np.ascontiguousarray(out).reshape((n, o) + g.out_hw), cols
+    prod = _scratch_product(_weight_matrix(w, g.groups), cols)  # (G, O/G, N*OH*OW)
+    # copy(), not ascontiguousarray: for one image the transpose is already contiguous,
+    # and the result must not be a view of the scratch product.
+    out = prod.reshape((g.groups, o // g.groups, n) + g.out_hw).transpose(2, 0, 1, 3, 4).copy()
+    SCRATCH.give(prod)
+    return out.reshape((n, o) + g.out_hw), cols
 
 
 class Conv2dOp(Function):
@@ -184,6 +220,8 @@ class Conv2dOp(Function):
         out, cols = _conv(x, w, g)
         if self.needs_input_grad[1]:
             self.cols = cols  # reused by the weight gradient instead of a second im2col
+        else:
+            SCRATCH.give(cols)
         if b is not None:
             if b.shape != (w.shape[0],):
                 raise ValueError(f"conv2d: bias of shape {b.shape} does not match weight of "
@@ -235,7 +273,10 @@ class ConvWeightGradOp(Function):
         self.cols = None  # only needed once; do not keep it alive with the graph
         # (cols @ rows.T).T, not rows @ cols.T: same product, but OpenBLAS is several
         # times faster with the long M = N*OH*OW axis as the inner dimension this way round.
-        gw = _bmm(cols, _grad_rows(gy, g).transpose(0, 2, 1)).transpose(0, 2, 1)
+        rows = _grad_rows(gy, g)
+        gw = _bmm(cols, rows.transpose(0, 2, 1)).transpose(0, 2, 1)
+        SCRATCH.give(rows)
+        SCRATCH.give(cols)
         return gw.reshape((gy.shape[1], x.shape[1] // g.groups) + g.kernel)
 
     def backward(self, grad: Array) -> tuple[Array | None, Array | None]:

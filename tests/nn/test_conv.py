@@ -179,3 +179,54 @@ def test_larger_layer_runs_and_trains():
     layer(x).pow(2).mean().backward()
     assert layer.weight.grad.shape == layer.weight.shape
     assert x.grad.shape == x.shape
+
+
+# The convolution's large temporaries go through a scratch pool (numpygrad.nn._scratch);
+# these shapes are large enough for the pool to keep them (>= 64 KiB).
+@pytest.mark.parametrize("kw", [{}, {"groups": 2}, {"padding": 1, "stride": 2}])
+def test_results_are_not_views_of_scratch_buffers(kw):
+    # One image and one channel per group: the transposes before the final copies are
+    # already contiguous, so a view of a scratch buffer would slip through unnoticed.
+    from numpygrad.nn.conv import _conv_args, _input_grad
+
+    c = 2 if kw.get("groups") else 1
+    x = npg.array(RNG.standard_normal((1, c, 100, 100)))
+    w = npg.array(RNG.standard_normal((c, 1, 3, 3)))
+    out = conv2d(x, w, **kw)
+    geom = _conv_args(x, w, kw.get("stride", 1), kw.get("padding", 0), 1, kw.get("groups", 1))
+    gx = _input_grad(np.ones(out.shape), w.data, geom)
+    kept = out.data.copy(), gx.copy()
+    # Same shapes again: these calls take the buffers the first ones gave back.
+    out2 = conv2d(npg.array(RNG.standard_normal(x.shape)), w, **kw)
+    gx2 = _input_grad(RNG.standard_normal(out.shape), w.data, geom)
+    for before, now in zip(kept, (out.data, gx)):
+        np.testing.assert_array_equal(before, now)
+    assert not np.shares_memory(out.data, out2.data) and not np.shares_memory(gx, gx2)
+
+
+def test_two_forwards_before_backward_keep_their_own_columns():
+    # Siamese use: the same layer on two inputs, one backward; each node's saved
+    # columns must stay its own until its weight gradient is taken.
+    layer = Conv2d(2, 3, 3, dtype=np.float64, generator=Generator(0))
+    xa, xb = RNG.standard_normal((2, 2, 60, 60)), RNG.standard_normal((2, 2, 60, 60))
+    (layer(npg.array(xa)).sum() + 2 * layer(npg.array(xb)).sum()).backward()
+    both = layer.weight.grad.data.copy()
+    layer.zero_grad()
+    layer(npg.array(xa)).sum().backward()
+    ga = layer.weight.grad.data.copy()
+    layer.zero_grad()
+    (2 * layer(npg.array(xb)).sum()).backward()
+    np.testing.assert_allclose(both, ga + layer.weight.grad.data, rtol=1e-12)
+
+
+def test_repeated_backward_over_one_graph_recomputes_columns():
+    # retain_graph: the first backward gives the forward's columns back to the pool;
+    # the second one must not read them (it takes its own).
+    x = npg.array(RNG.standard_normal((2, 2, 60, 60)))
+    w = npg.array(RNG.standard_normal((3, 2, 3, 3)), requires_grad=True)
+    loss = conv2d(x, w).pow(2).sum()
+    loss.backward(retain_graph=True)
+    first = w.grad.data.copy()
+    conv2d(npg.array(RNG.standard_normal((2, 2, 60, 60))), w).sum()  # reuses the buffers
+    loss.backward()
+    np.testing.assert_allclose(w.grad.data, 2 * first, rtol=1e-12)
