@@ -83,3 +83,13 @@ def test_threads_never_share_a_buffer():
     for t in threads:
         t.join()
     assert clashes == []
+
+
+def test_docstring_examples_run():
+    # A private module: the Sphinx doctest build does not see it, so run its examples here.
+    import doctest
+
+    import numpygrad.nn._scratch as scratch
+
+    result = doctest.testmod(scratch)
+    assert result.attempted > 0 and result.failed == 0
