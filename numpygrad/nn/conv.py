@@ -143,11 +143,15 @@ def _weight_matrix(w: np.ndarray, groups: int) -> np.ndarray:
     return w.reshape(groups, w.shape[0] // groups, math.prod(w.shape[1:]))
 
 
-def _grad_rows(gy: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    """Output gradient (N, O, OH, OW) as (groups, O/groups, N*OH*OW), a scratch buffer."""
+def _grad_rows(gy: np.ndarray, g: ConvGeometry, images_last: bool = False) -> np.ndarray:
+    """Output gradient (N, O, OH, OW) as (groups, O/groups, columns), a scratch buffer.
+
+    The columns are ordered (N, OH, OW), as im2col's, or (OH, OW, N) with ``images_last``.
+    """
     n, o = gy.shape[:2]
     hw = math.prod(g.out_hw)
-    src = gy.reshape(n, g.groups, o // g.groups, hw).transpose(1, 2, 0, 3)
+    src = gy.reshape(n, g.groups, o // g.groups, hw)
+    src = src.transpose(1, 2, 3, 0) if images_last else src.transpose(1, 2, 0, 3)
     rows = SCRATCH.take((g.groups, o // g.groups, n * hw), gy.dtype)
     np.copyto(rows.reshape(src.shape), src)
     return rows
@@ -173,9 +177,9 @@ def _input_grad(gy: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
     og, cg = w.shape[0] // groups, w.shape[1]
     rows = w.reshape(groups, og, cg, kh, kw).transpose(0, 3, 4, 2, 1)
     rows = np.ascontiguousarray(rows).reshape(groups, kh * kw * cg, og)
-    gy_cols = gy.reshape(n, groups, og, oh * ow).transpose(1, 2, 3, 0).reshape(
-        groups, og, oh * ow * n)
+    gy_cols = _grad_rows(gy, g, images_last=True)
     cols = _scratch_product(rows, gy_cols)
+    SCRATCH.give(gy_cols)
     blocks = cols.reshape(groups, kh, kw, cg, oh, ow, n)
     acc = SCRATCH.take((groups, cg, h + pt + pb, wd + pl + pr, n), cols.dtype)
     acc.fill(0)
