@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from numpygrad.optim import _blas
 from numpygrad.optim.optimizer import Optimizer, check_betas, check_lr, check_nonnegative
 
 __all__ = ["Adam", "AdamW"]
@@ -122,15 +123,18 @@ def _adam_pass(d: np.ndarray, g: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np
     ``m / (sqrt(v) * scale + eps_term)`` unless ``moves`` is False (``lr == 0``).
     """
     beta1, beta2, scale, eps_term, moves = coefs
-    # Each line is one in-place NumPy pass; two-input passes into a third
-    # array are the slow ones, so the moments are updated as a*=b; t=g*c; a+=t.
-    exp_avg *= beta1
-    np.multiply(g, 1 - beta1, out=tmp)
-    exp_avg += tmp
-    exp_avg_sq *= beta2
+    # Each line is one in-place pass. A moment's update is one BLAS axpby pass
+    # where NumPy's BLAS allows it; otherwise three NumPy passes, a*=b; t=g*c;
+    # a+=t (two-input passes into a third array are the slow ones).
+    if not _blas.axpby(1 - beta1, g, beta1, exp_avg):
+        exp_avg *= beta1
+        np.multiply(g, 1 - beta1, out=tmp)
+        exp_avg += tmp
     np.square(g, out=tmp)
-    tmp *= 1 - beta2
-    exp_avg_sq += tmp
+    if not _blas.axpby(1 - beta2, tmp, beta2, exp_avg_sq):
+        exp_avg_sq *= beta2
+        tmp *= 1 - beta2
+        exp_avg_sq += tmp
     if max_sq is not None:
         np.maximum(max_sq, exp_avg_sq, out=max_sq)
         exp_avg_sq = max_sq

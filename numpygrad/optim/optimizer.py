@@ -20,6 +20,7 @@ import numpy as np
 
 from numpygrad._array import Array
 from numpygrad.autograd.grad_mode import enable_grad
+from numpygrad.optim import _blas
 
 __all__ = ["Optimizer"]
 
@@ -219,9 +220,13 @@ class Optimizer:
     def _add_scaled(self, data: np.ndarray, g: np.ndarray, alpha: float) -> None:
         """``data += alpha * g`` in place, leaving ``g`` (a user-visible ``.grad``) as it is.
 
-        NumPy has no fused multiply-add, so ``alpha * g`` goes through a scratch
-        array; large parameters are updated in cache-sized blocks (:meth:`_blocks`).
+        NumPy has no fused multiply-add: a large parameter is updated in one
+        BLAS ``axpy`` pass where NumPy's BLAS allows it (:mod:`._blas`), else
+        ``alpha * g`` goes through a scratch array, in cache-sized blocks
+        (:meth:`_blocks`).
         """
+        if _blas.axpy(alpha, g, data):
+            return
         for d, gb, tmp in self._blocks(data, g):
             np.multiply(gb, alpha, out=tmp)
             np.add(d, tmp, out=d)

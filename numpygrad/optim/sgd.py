@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from numpygrad.optim import _blas
 from numpygrad.optim.optimizer import Optimizer, check_lr, check_nonnegative
 
 __all__ = ["SGD"]
@@ -88,7 +89,7 @@ class SGD(Optimizer):
                     # The first buffer is a copy of the gradient (torch: grad.clone()).
                     buf = np.array(g, copy=True)
                     self.state[p]["momentum_buffer"] = buf
-                else:
+                elif not _blas.axpby(1 - dampening, g, momentum, buf):
                     buf *= momentum
                     if dampening:
                         tmp = self._buffer(data, 1)

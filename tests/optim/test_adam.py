@@ -168,7 +168,8 @@ def test_nan_gradient_propagates_like_torch():
 @pytest.mark.parametrize("opt_cls, options", [
     (Adam, {}), (Adam, {"amsgrad": True, "weight_decay": 0.1}), (AdamW, {"weight_decay": 0.1}),
 ])
-def test_large_parameters_updated_in_blocks_match_whole_array_update(opt_cls, options):
+def test_large_parameters_updated_in_blocks_match_whole_array_update(opt_cls, options,
+                                                                    numpy_passes):
     """A large contiguous parameter is updated blockwise; a non-contiguous one whole.
     Elementwise maths does not depend on the order, so both must agree exactly."""
     from numpygrad.optim.optimizer import _BLOCK

@@ -126,7 +126,7 @@ def test_group_hyperparameters_are_validated():
 
 
 @pytest.mark.parametrize("momentum", [0.0, 0.9])
-def test_large_parameter_update_is_exact_and_leaves_grad(momentum):
+def test_large_parameter_update_is_exact_and_leaves_grad(momentum, numpy_passes):
     """Parameters above the block size are updated blockwise; the result is the same."""
     from numpygrad.optim.optimizer import _BLOCK
 
