@@ -164,7 +164,9 @@ def test_kernels_that_compute_wrong_values_are_rejected():
         assert not _blas._verified({f32: (axpy_fn, ignores_n)})
 
 
-def test_the_blas_of_this_numpy_is_found_when_numpy_records_scipy_openblas():
+def test_the_blas_of_this_numpy_is_found_when_numpy_records_scipy_openblas(monkeypatch):
+    monkeypatch.delenv("NUMPYGRAD_BLAS", raising=False)
+    _reload(monkeypatch)
     blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
     if blas.get("name") != "scipy-openblas" or not _blas._library_files():
         pytest.skip(f"this NumPy uses {blas.get('name')!r}")
@@ -238,3 +240,11 @@ def test_large_parameter_trajectory_matches_torch(cls_name, cfg, blas_passes):
     theirs = torch_trajectory(getattr(torch.optim, cls_name), {**cfg, "foreach": False},
                               steps=10, dtype=np.float32, init=init)
     assert_trajectories_close(ours, theirs, rtol=2e-5, atol=2e-6)
+
+
+def test_docstring_examples_run():
+    # A private module: the Sphinx doctest build does not see it, so run its examples here.
+    import doctest
+
+    result = doctest.testmod(_blas)
+    assert result.attempted > 0 and result.failed == 0
