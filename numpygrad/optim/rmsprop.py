@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from numpygrad.optim import _blas
 from numpygrad.optim.optimizer import Optimizer, check_lr, check_nonnegative
 
 __all__ = ["RMSprop"]
@@ -79,10 +80,13 @@ class RMSprop(Optimizer):
             g = self._effective_grad(data, grad.data, group["weight_decay"], group["maximize"])
             square_avg = state["square_avg"]
             avg = self._buffer(data, 1)
-            square_avg *= alpha
+            # Where NumPy's BLAS allows it, each moving average is one axpby pass and
+            # the step one axpy pass (numpygrad.optim._blas); else NumPy's passes.
             np.square(g, out=avg)
-            avg *= 1 - alpha
-            square_avg += avg
+            if not _blas.axpby(1 - alpha, avg, alpha, square_avg):
+                square_avg *= alpha
+                avg *= 1 - alpha
+                square_avg += avg
             if centered:
                 grad_avg = state["grad_avg"]
                 # grad_avg.lerp_(g, 1 - alpha), in torch's two-branch form.
@@ -100,14 +104,16 @@ class RMSprop(Optimizer):
             else:
                 np.sqrt(square_avg, out=avg)
             avg += eps
+            np.divide(g, avg, out=avg)
             if momentum > 0:
                 buf = state["momentum_buffer"]
-                buf *= momentum
-                np.divide(g, avg, out=avg)
-                buf += avg
-                np.multiply(buf, -lr, out=avg)
+                if not _blas.axpby(1.0, avg, momentum, buf):
+                    buf *= momentum
+                    buf += avg
+                step = buf
             else:
-                np.divide(g, avg, out=avg)
-                avg *= -lr
-            data += avg
+                step = avg
+            if not _blas.axpy(-lr, step, data):
+                np.multiply(step, -lr, out=avg)
+                data += avg
             p._vc[0] += 1  # an in-place change: saved copies of p in a live graph are stale

@@ -182,6 +182,8 @@ OPTIMIZERS = [
     ("Adam", {"lr": 0.01}),
     ("Adam", {"lr": 0.01, "amsgrad": True}),
     ("AdamW", {"lr": 0.01, "weight_decay": 0.1}),
+    ("RMSprop", {"lr": 0.01}),
+    ("RMSprop", {"lr": 0.01, "momentum": 0.9, "centered": True, "weight_decay": 0.01}),
 ]
 
 
@@ -230,6 +232,7 @@ LARGE = [(200, 100), (5,)]
     ("SGD", {"lr": 0.05}),
     ("Adam", {"lr": 0.01}),
     ("AdamW", {"lr": 0.01, "weight_decay": 0.05}),
+    ("RMSprop", {"lr": 0.01, "momentum": 0.5}),
 ])
 def test_large_parameter_trajectory_matches_torch(cls_name, cfg, blas_passes):
     torch = pytest.importorskip("torch")
