@@ -45,7 +45,9 @@ import numpy as np
 __all__ = ["axpy", "axpby", "available"]
 
 #: Below this many elements a BLAS call's fixed cost outweighs the NumPy passes it
-#: saves: ctypes takes about 1.2 us to read each array's address (measured on float32).
+#: saves: a call through ctypes costs about 3 us whatever the size. Measured on
+#: float32, one thread: axpy beats NumPy's two passes from about 12 000 elements,
+#: axpby its three from about 4 000; one threshold keeps the rule simple.
 MIN_SIZE = 16384
 
 _Pair = tuple[Callable[..., None], Callable[..., None]]  # (axpy, axpby) of one dtype
@@ -151,9 +153,9 @@ def available() -> bool:
 
 
 def _usable(x: np.ndarray, y: np.ndarray) -> _Pair | None:
-    """The kernels for ``x`` and ``y``, or None when a BLAS call would not be right or worth it."""
+    """The kernels for ``x`` and ``y``, or None when a BLAS call would not be right."""
     kernels = _get()
-    if kernels is None or y.size < MIN_SIZE:
+    if kernels is None:
         return None
     pair = kernels.get(y.dtype)
     if (pair is None or x.dtype != y.dtype or x.shape != y.shape
@@ -161,6 +163,20 @@ def _usable(x: np.ndarray, y: np.ndarray) -> _Pair | None:
             or np.may_share_memory(x, y)):
         return None
     return pair
+
+
+_byte = ctypes.c_char
+
+
+def _address(a: np.ndarray) -> int:
+    """The address of ``a``'s first element (``a`` C-contiguous and not empty).
+
+    Through the buffer protocol for a writeable array: three times faster than
+    ``a.ctypes.data``, which builds a helper object on every call.
+    """
+    if a.flags.writeable:
+        return ctypes.addressof(_byte.from_buffer(a))
+    return a.ctypes.data
 
 
 def axpy(alpha: float, x: np.ndarray, y: np.ndarray) -> bool:
@@ -181,12 +197,12 @@ def axpy(alpha: float, x: np.ndarray, y: np.ndarray) -> bool:
     >>> y
     array([0., 0., 0.])
     """
-    if alpha == 0:
+    if alpha == 0 or y.size < MIN_SIZE:  # the size first: most calls are for small arrays
         return False
     pair = _usable(x, y)
     if pair is None:
         return False
-    pair[0](y.size, alpha, x.ctypes.data, 1, y.ctypes.data, 1)
+    pair[0](y.size, alpha, _address(x), 1, _address(y), 1)
     return True
 
 
@@ -208,10 +224,10 @@ def axpby(alpha: float, x: np.ndarray, beta: float, y: np.ndarray) -> bool:
     >>> round(float(m[0]), 12)
     3.8
     """
-    if alpha == 0 or beta == 0:
+    if alpha == 0 or beta == 0 or y.size < MIN_SIZE:
         return False
     pair = _usable(x, y)
     if pair is None:
         return False
-    pair[1](y.size, alpha, x.ctypes.data, 1, beta, y.ctypes.data, 1)
+    pair[1](y.size, alpha, _address(x), 1, beta, _address(y), 1)
     return True

@@ -49,6 +49,27 @@ def test_kernels_use_the_whole_2d_array(blas_passes):
     assert np.all(y == 2.0)
 
 
+def test_kernels_work_on_views_at_an_offset(blas_passes):
+    """Adam's blocks are views into the middle of a parameter: the kernels must
+    read and write exactly the view's elements."""
+    xs, ys = _operands(np.float32, N + 20, seed=1)
+    x, y = xs[7:7 + N], ys[3:3 + N]
+    y_before, expected = ys.copy(), y * np.float32(0.9) + x * np.float32(0.5)
+    assert _blas.axpby(0.5, x, 0.9, y)
+    _assert_rounding_close(y, expected, np.abs(0.9 * y_before[3:3 + N]) + np.abs(0.5 * x)
+                           + np.abs(expected))
+    np.testing.assert_array_equal(ys[:3], y_before[:3])
+    np.testing.assert_array_equal(ys[3 + N:], y_before[3 + N:])
+
+
+def test_addresses_are_those_of_the_first_element():
+    base = np.arange(3 * N, dtype=np.float32)
+    readonly = np.ones(N, np.float32)
+    readonly.flags.writeable = False
+    for a in (base, base[5:5 + N], base.reshape(3, N)[1], readonly):
+        assert _blas._address(a) == a.ctypes.data
+
+
 def _declined_cases():
     f32, f64 = np.float32, np.float64
     big = np.ones(N, f32)
