@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from numpygrad.optim import _blas
 from numpygrad.optim.optimizer import Optimizer, check_lr, check_nonnegative
 
 __all__ = ["Adadelta"]
@@ -67,20 +68,25 @@ class Adadelta(Optimizer):
             g = self._effective_grad(data, grad.data, group["weight_decay"], group["maximize"])
             square_avg, acc_delta = state["square_avg"], state["acc_delta"]
             std, delta = self._buffer(data, 1), self._buffer(data, 2)
-            square_avg *= rho
+            # The moving averages and the step are one BLAS pass each where NumPy's
+            # BLAS allows it (see _blas); the NumPy passes otherwise.
             np.square(g, out=std)
-            std *= 1 - rho
-            square_avg += std
+            if not _blas.axpby(1 - rho, std, rho, square_avg):
+                square_avg *= rho
+                std *= 1 - rho
+                square_avg += std
             np.add(square_avg, eps, out=std)
             np.sqrt(std, out=std)
             np.add(acc_delta, eps, out=delta)
             np.sqrt(delta, out=delta)
             delta /= std
             delta *= g
-            acc_delta *= rho
             np.square(delta, out=std)
-            std *= 1 - rho
-            acc_delta += std
-            delta *= -lr
-            data += delta
+            if not _blas.axpby(1 - rho, std, rho, acc_delta):
+                acc_delta *= rho
+                std *= 1 - rho
+                acc_delta += std
+            if not _blas.axpy(-lr, delta, data):
+                delta *= -lr
+                data += delta
             p._vc[0] += 1  # an in-place change: saved copies of p in a live graph are stale

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from numpygrad.optim import _blas
 from numpygrad.optim.optimizer import Optimizer, check_lr, check_nonnegative
 
 __all__ = ["Adagrad"]
@@ -81,6 +82,7 @@ class Adagrad(Optimizer):
             np.sqrt(state_sum, out=tmp)
             tmp += eps
             np.divide(g, tmp, out=tmp)
-            tmp *= -clr
-            data += tmp
+            if not _blas.axpy(-clr, tmp, data):  # one pass where NumPy's BLAS allows it
+                tmp *= -clr
+                data += tmp
             p._vc[0] += 1  # an in-place change: saved copies of p in a live graph are stale

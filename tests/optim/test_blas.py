@@ -205,6 +205,10 @@ OPTIMIZERS = [
     ("AdamW", {"lr": 0.01, "weight_decay": 0.1}),
     ("RMSprop", {"lr": 0.01}),
     ("RMSprop", {"lr": 0.01, "momentum": 0.9, "centered": True, "weight_decay": 0.01}),
+    ("Adagrad", {"lr": 0.1}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.01}),
+    ("Adadelta", {"lr": 1.0}),
+    ("Adadelta", {"lr": 0.5, "rho": 0.8, "weight_decay": 0.01}),
 ]
 
 
@@ -254,6 +258,8 @@ LARGE = [(200, 100), (5,)]
     ("Adam", {"lr": 0.01}),
     ("AdamW", {"lr": 0.01, "weight_decay": 0.05}),
     ("RMSprop", {"lr": 0.01, "momentum": 0.5}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.01}),
+    ("Adadelta", {"lr": 1.0, "rho": 0.8}),
 ])
 def test_large_parameter_trajectory_matches_torch(cls_name, cfg, blas_passes):
     torch = pytest.importorskip("torch")
