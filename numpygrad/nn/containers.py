@@ -174,10 +174,12 @@ class Sequential(_IndexedModules):
     def forward(self, input: Any) -> Any:
         """Run each module in turn, feeding each output to the next module.
 
-        A :class:`Linear` directly followed by a :class:`ReLU` (neither with
-        forward hooks) runs as one fused node, ``AffineRelu``: the same values
-        and gradients as the two modules, with one node and one pass over the
-        activations fewer.
+        Consecutive :class:`Linear` layers, each optionally followed by a
+        :class:`ReLU` (none with forward hooks), run as one node on a 2-D
+        batch: ``LinearStack`` for two layers or more, ``AffineRelu`` for a
+        single ``Linear`` and its ``ReLU``. The values and gradients are those
+        of the modules run one by one; the graph has fewer nodes, which saves
+        Python work, and the ReLU runs in place in the layer's result.
 
         Parameters
         ----------
@@ -196,7 +198,9 @@ class Sequential(_IndexedModules):
         >>> net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
         >>> net(npg.ones((3, 4))).shape
         (3, 2)
-        >>> net(npg.ones((3, 4))).grad_fn.next_functions[0]  # Linear + ReLU, fused
+        >>> net(npg.ones((3, 4))).grad_fn  # the three modules as one node
+        <LinearStack>
+        >>> net(npg.ones((5, 3, 4))).grad_fn.next_functions[0]  # 3-D input: Linear + ReLU
         <AffineRelu>
         >>> x = npg.ones(2)
         >>> nn.Sequential()(x) is x
@@ -207,17 +211,57 @@ class Sequential(_IndexedModules):
         i = 0
         while i < n:
             module = modules[i]
-            if (type(module) is _Linear and i + 1 < n and type(modules[i + 1]) is _ReLU
-                    and not (module._forward_pre_hooks or module._forward_hooks)
-                    and not (modules[i + 1]._forward_pre_hooks or modules[i + 1]._forward_hooks)):
-                # A Linear and its ReLU as one node (AffineRelu): same values and
-                # gradients, one node and one pass over the activations fewer.
-                input = module._forward_relu(input)
-                i += 2
-                continue
+            if type(module) is _Linear and not _hooked(module):
+                end, layout, params = _linear_run(modules, i)
+                if len(layout) > 1 and type(input) is _Array and input.data.ndim == 2:
+                    # The whole run as one node: see numpygrad/nn/linear_stack.py.
+                    input = _LinearStack(layout)._call_many((input, *params))
+                    i = end
+                    continue
+                if layout[0][1]:
+                    # A Linear and its ReLU as one node (AffineRelu): same values and
+                    # gradients, one node and one pass over the activations fewer.
+                    input = module._forward_relu(input)
+                    i += 2
+                    continue
             input = module(input)
             i += 1
         return input
+
+
+def _hooked(module: Module) -> bool:
+    return bool(module._forward_pre_hooks or module._forward_hooks)
+
+
+def _linear_run(modules: list[Module], i: int
+                ) -> tuple[int, tuple[tuple[bool, bool], ...], list[Any]]:
+    """The run of Linear layers (each with or without a ReLU after it) from ``modules[i]``.
+
+    Returns the index after the run, each layer's (has bias, ReLU follows) and the
+    parameters in input order: weight, then bias when there is one. A module with
+    hooks ends the run: its hooks must see its own call.
+    """
+    n = len(modules)
+    layout = []
+    params: list[Any] = []
+    while i < n:
+        linear = modules[i]
+        if type(linear) is not _Linear or linear._forward_pre_hooks or linear._forward_hooks:
+            break
+        i += 1
+        relu = False
+        if i < n:
+            after = modules[i]
+            if (type(after) is _ReLU and not after._forward_pre_hooks
+                    and not after._forward_hooks):
+                relu = True
+                i += 1
+        params.append(linear.weight)
+        bias = linear.bias
+        if bias is not None:
+            params.append(bias)
+        layout.append((bias is not None, relu))
+    return i, tuple(layout), params
 
 
 class ModuleList(_IndexedModules):
@@ -402,6 +446,8 @@ class ModuleDict(Module):
             del self[key]
 
 
-# Imported last: Linear and ReLU are modules themselves (Sequential fuses the pair).
+# Imported last: Linear and ReLU are modules themselves (Sequential fuses runs of them).
+from numpygrad._array import Array as _Array  # noqa: E402
 from numpygrad.nn.activation import ReLU as _ReLU  # noqa: E402
 from numpygrad.nn.linear import Linear as _Linear  # noqa: E402
+from numpygrad.nn.linear_stack import LinearStack as _LinearStack  # noqa: E402

@@ -127,8 +127,8 @@ def test_sequential_fuses_linear_relu_with_same_results(bias):
     from numpygrad.nn.linear import AffineRelu
 
     npg.random.manual_seed(0)
-    net = nn.Sequential(nn.Linear(5, 7, bias=bias), nn.ReLU(), nn.Linear(7, 3, bias=bias),
-                        nn.ReLU(), nn.Tanh())
+    net = nn.Sequential(nn.Linear(5, 7, bias=bias), nn.ReLU(), nn.Tanh(),
+                        nn.Linear(7, 3, bias=bias), nn.ReLU(), nn.Tanh())
     x = npg.random.randn(6, 5)
     fused = net(x)
     assert isinstance(fused.grad_fn.next_functions[0], AffineRelu)
