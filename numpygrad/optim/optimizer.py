@@ -225,6 +225,12 @@ class Optimizer:
         ``alpha * g`` goes through a scratch array, in cache-sized blocks
         (:meth:`_blocks`).
         """
+        if data.size < _blas.MIN_SIZE:
+            # Most parameters (biases, small layers): one scratch, no BLAS or block logic.
+            tmp = self._buffer(data, 1)
+            np.multiply(g, alpha, out=tmp)
+            np.add(data, tmp, out=data)
+            return
         if _blas.axpy(alpha, g, data):
             return
         for d, gb, tmp in self._blocks(data, g):
