@@ -211,14 +211,15 @@ class Sequential(_IndexedModules):
         i = 0
         while i < n:
             module = modules[i]
-            if type(module) is _Linear and not _hooked(module):
+            if type(module) is _Linear:
+                # An empty layout: the Linear has hooks or a forward of its own.
                 end, layout, params = _linear_run(modules, i)
                 if len(layout) > 1 and type(input) is _Array and input.data.ndim == 2:
                     # The whole run as one node: see numpygrad/nn/linear_stack.py.
                     input = _LinearStack(layout)._call_many((input, *params))
                     i = end
                     continue
-                if layout[0][1]:
+                if layout and layout[0][1]:
                     # A Linear and its ReLU as one node (AffineRelu): same values and
                     # gradients, one node and one pass over the activations fewer.
                     input = module._forward_relu(input)
@@ -229,8 +230,11 @@ class Sequential(_IndexedModules):
         return input
 
 
-def _hooked(module: Module) -> bool:
-    return bool(module._forward_pre_hooks or module._forward_hooks)
+def _plain(module: Module) -> bool:
+    """Whether running ``module`` inside a fused node skips nothing of its own call:
+    no hooks, and no ``forward`` replaced on the instance."""
+    return not (module._forward_pre_hooks or module._forward_hooks
+                or "forward" in module.__dict__)
 
 
 def _linear_run(modules: list[Module], i: int
@@ -239,23 +243,20 @@ def _linear_run(modules: list[Module], i: int
 
     Returns the index after the run, each layer's (has bias, ReLU follows) and the
     parameters in input order: weight, then bias when there is one. A module with
-    hooks ends the run: its hooks must see its own call.
+    hooks (or a ``forward`` of its own) ends the run: it must see its own call.
     """
     n = len(modules)
     layout = []
     params: list[Any] = []
     while i < n:
         linear = modules[i]
-        if type(linear) is not _Linear or linear._forward_pre_hooks or linear._forward_hooks:
+        if type(linear) is not _Linear or not _plain(linear):
             break
         i += 1
         relu = False
-        if i < n:
-            after = modules[i]
-            if (type(after) is _ReLU and not after._forward_pre_hooks
-                    and not after._forward_hooks):
-                relu = True
-                i += 1
+        if i < n and type(modules[i]) is _ReLU and _plain(modules[i]):
+            relu = True
+            i += 1
         params.append(linear.weight)
         bias = linear.bias
         if bias is not None:

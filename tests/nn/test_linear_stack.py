@@ -283,3 +283,16 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(linear_stack)
     assert result.attempted >= 5 and result.failed == 0
+
+
+def test_a_forward_replaced_on_the_instance_is_called():
+    npg.random.manual_seed(0)
+    net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    calls = []
+    plain_forward = net[2].forward
+    net[2].forward = lambda x: calls.append(x.shape) or plain_forward(x) * 2
+    x = npg.random.randn(5, 3)
+    out = net(x)
+    assert calls == [(5, 4)]
+    np.testing.assert_allclose(out.data, 2 * net[2].weight.data.dot(
+        np.maximum(net[0](x).data, 0).T).T + 2 * net[2].bias.data, rtol=1e-6)
