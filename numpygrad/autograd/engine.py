@@ -148,21 +148,32 @@ def _run(
             node.__dict__.clear()
             node._released = True
         gdata = g.data
-        if type(grads) is Array and len(edges) == 1:
-            # One input, one gradient (most ops): the loop below, unrolled.
-            if not needs[0]:
+        k = -1
+        if type(grads) is Array:
+            if len(edges) == 1:
+                k = 0
+        elif type(grads) is tuple and len(grads) == 2 and len(edges) == 2:
+            # Two inputs, only one of which takes a gradient (``h * w`` with a constant
+            # ``w``): the single-gradient path below.
+            if grads[1] is None or not needs[1]:
+                k, grads = 0, grads[0]
+            elif grads[0] is None or not needs[0]:
+                k, grads = 1, grads[1]
+        if k >= 0:
+            # One gradient to hand on (most ops): the loop further below, unrolled.
+            if grads is None or not needs[k]:
                 continue
-            gi = grads
-            xd = inputs[0].data
+            gi = grads if type(grads) is Array else _as_array(grads)
+            xd = inputs[k].data
             gd = gi.data
             gi_owned = gd.base is None and gd is not gdata
             if gd.shape != xd.shape:
-                gi = _sum_to_shape(gi, xd.shape, gdata.shape, node, 0)
+                gi = _sum_to_shape(gi, xd.shape, gdata.shape, node, k)
                 gi_owned = gi_owned or gi.data.base is None
             if gi.data.dtype != xd.dtype:
                 gi = gi.astype(xd.dtype) if not create_graph else _cast(gi, xd.dtype)
                 gi_owned = True
-            key = edges[0]
+            key = edges[k]
             prev = pending.get(key)
             if prev is None:
                 pending[key] = (gi, gi_owned or (gi is g and g_owned))
@@ -227,6 +238,10 @@ def _run(
         if leaf._requires_grad:
             _store_grad(leaf, g, g_owned, create_graph)
     return found
+
+
+def _as_array(g: Any) -> Array:
+    return g if isinstance(g, Array) else asarray(g)
 
 
 def _run_hooks(arr: Array, g: Array, g_owned: bool) -> tuple[Array, bool]:
