@@ -119,8 +119,14 @@ def _run(
     # Whether a node's output must be looked at for hooks, retain_grad or targets.
     watch = retain_all or bool(target_keys) or _watched[0]
 
-    while heap:
-        node = heappop(heap)[1]
+    # A chain needs no heap: a node whose gradient is complete while nothing else
+    # is pending runs next directly (see the single-gradient path below).
+    direct: Function | None = None
+    while heap or direct is not None:
+        if direct is not None:
+            node, direct = direct, None
+        else:
+            node = heappop(heap)[1]
         g, g_owned = pending.pop(node)
         if node._released:
             raise RuntimeError(_SECOND_BACKWARD)
@@ -178,7 +184,12 @@ def _run(
             if prev is None:
                 pending[key] = (gi, gi_owned or (gi is g and g_owned))
                 if isinstance(key, Function):
-                    heappush(heap, (-key._seq, key))
+                    if heap:
+                        heappush(heap, (-key._seq, key))
+                    else:
+                        # Nothing else pending: every consumer of ``key`` (all numbered
+                        # higher) has run, so its gradient is complete.
+                        direct = key
             else:
                 total = prev[0] + gi if create_graph else _wrap(prev[0].data + gi.data)
                 pending[key] = (total, True)

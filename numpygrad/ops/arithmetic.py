@@ -198,6 +198,10 @@ class Mul(Function):
             # First order: the same formula on the raw data, without creating nodes
             # (this op is on every hot path; the engine wraps nothing twice).
             g = grad.data
+            if a is b and self.needs_input_grad[0]:
+                # x * x: one product, handed to both inputs (the engine adds the two).
+                ga = _wrap(g * a.data)
+                return ga, ga
             return (
                 _wrap(g * b.data) if self.needs_input_grad[0] else None,
                 _wrap(g * a.data) if self.needs_input_grad[1] else None,

@@ -97,6 +97,27 @@ def test_self_operand_accumulates():
     assert_allclose(x.grad, [0, 0])
 
 
+def test_square_by_self_product_hands_one_product_to_both_inputs():
+    """``x * x`` computes ``g * x`` once; the engine adds it to itself, into fresh memory."""
+    x = leaf([[1.0, -2.0], [3.0, 0.5]])
+    h = x * 1.5  # a non-leaf operand as well
+    up = np.array([[1.0, 2.0], [3.0, 4.0]])
+    (h * h).backward(up)
+    assert_allclose(x.grad, up * 2 * h.data * 1.5)
+    assert not np.shares_memory(x.grad.data, up)
+    y = leaf([3.0])
+    (gy,) = npg.grad((y * y).sum(), y, create_graph=True)
+    assert_allclose(gy, [6.0])
+    gy.sum().backward()
+    assert_allclose(y.grad, [2.0])
+    z = leaf([2.0, 5.0])
+    zz = z * z
+    zz.retain_grad()
+    zz.sum().backward()
+    assert_allclose(z.grad, [4.0, 10.0])
+    assert not np.shares_memory(z.grad.data, zz.grad.data)
+
+
 def test_copy_owns_its_memory():
     x = npg.array([1.0, 2.0], requires_grad=True)
     y = npg.copy(x)
