@@ -10,6 +10,7 @@ from numpygrad import nn
 from numpygrad.nn.linear import AffineRelu
 from numpygrad.nn.linear_stack import LinearStack
 from tests.helpers import check_op, torch_or_skip
+from tests.nn.test_linear import _unfused  # the layers one module at a time
 
 LAYOUTS = {
     "two layers, ReLU between": [(True, True), (True, False)],
@@ -41,13 +42,6 @@ def test_gradients_and_second_order(name):
 def _mlp(sizes, bias=True, dtype=np.float32, seed=0):
     npg.random.manual_seed(seed)
     return nn.MLP(sizes, bias=bias, dtype=dtype)
-
-
-def _unfused(layers, x):
-    """Run a Sequential's modules one at a time: the reference the fused node must match."""
-    for m in layers:
-        x = m(x)
-    return x
 
 
 @pytest.mark.parametrize("bias", [True, False])
