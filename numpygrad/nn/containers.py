@@ -212,7 +212,8 @@ class Sequential(_IndexedModules):
         while i < n:
             module = modules[i]
             if type(module) is _Linear:
-                # An empty layout: the Linear has hooks or a forward of its own.
+                # (An empty layout when this Linear has hooks or a forward of its own:
+                # it then runs as a module, below.)
                 end, layout, params = _linear_run(modules, i)
                 if len(layout) > 1 and type(input) is _Array and input.data.ndim == 2:
                     # The whole run as one node: see numpygrad/nn/linear_stack.py.

@@ -62,8 +62,10 @@ class LinearStack(Function):
     def __init__(self, layout: Sequence[tuple[bool, bool]]) -> None:
         # One node per training step: the layout's bookkeeping is computed once per
         # layout (Sequential passes the same tuple every step).
-        key = layout if type(layout) is tuple else tuple(tuple(item) for item in layout)
-        self.plan = _plan(key)
+        try:
+            self.plan = _plan(layout)
+        except TypeError:  # a list, or lists inside it: not hashable
+            self.plan = _plan(tuple(tuple(item) for item in layout))
         if self.plan[0][-1][1]:
             # A ReLU after the last layer makes backward read the output: guard it
             # with the version counter, as AffineRelu does.
@@ -189,6 +191,10 @@ def _plan(layout: tuple[tuple[bool, bool], ...]) -> tuple[tuple[tuple[bool, bool
     sits among the inputs (``x`` is input 0), and how many inputs there are."""
     if not layout:
         raise ValueError("LinearStack needs at least one layer")
+    for item in layout:
+        if len(item) != 2:
+            raise ValueError(f"LinearStack: each layer is described by a pair (has_bias, "
+                             f"relu), got {item!r} in layout {layout!r}")
     layout = tuple((bool(has_bias), bool(relu)) for has_bias, relu in layout)
     starts, j = [], 1
     for has_bias, _ in layout:

@@ -226,6 +226,10 @@ def test_bad_calls_raise_clear_errors():
         LinearStack.apply(npg.ones(3), w, layout=[(False, False)])
     with pytest.raises(ValueError, match="at least one layer"):
         LinearStack(layout=[])
+    with pytest.raises(ValueError, match=r"pair \(has_bias, relu\), got \(True,\)"):
+        LinearStack(layout=[(True,)])
+    node = LinearStack(layout=([True, False], [False, True]))  # lists inside are fine
+    assert node.plan[0] == ((True, False), (False, True))
     mlp = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(5, 2))
     with pytest.raises(ValueError, match=r"shapes cannot be multiplied \(2x4 and 5x2\)"):
         mlp(npg.ones((2, 3)))
