@@ -175,7 +175,10 @@ def _address(a: np.ndarray) -> int:
     ``a.ctypes.data``, which builds a helper object on every call.
     """
     if a.flags.writeable:
-        return ctypes.addressof(_byte.from_buffer(a))
+        try:
+            return ctypes.addressof(_byte.from_buffer(a))
+        except (TypeError, ValueError, BufferError):  # an exporter that refuses: ask NumPy
+            pass
     return a.ctypes.data
 
 

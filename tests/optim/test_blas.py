@@ -70,6 +70,17 @@ def test_addresses_are_those_of_the_first_element():
         assert _blas._address(a) == a.ctypes.data
 
 
+def test_an_exporter_that_refuses_its_buffer_falls_back_to_numpys_address(monkeypatch):
+    class Refusing:
+        @staticmethod
+        def from_buffer(a):
+            raise TypeError("no writable buffer")
+
+    monkeypatch.setattr(_blas, "_byte", Refusing)
+    a = np.ones(N, np.float32)
+    assert _blas._address(a) == a.ctypes.data
+
+
 def _declined_cases():
     f32, f64 = np.float32, np.float64
     big = np.ones(N, f32)
