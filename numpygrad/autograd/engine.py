@@ -210,7 +210,7 @@ def _run(
                 continue
             xd = inputs[k].data
             if type(gi) is not Array:
-                gi = gi if isinstance(gi, Array) else asarray(gi)
+                gi = _as_array(gi)
             gd = gi.data
             # Owned: a fresh buffer, not a view, not g's own buffer (Add passes g
             # on; ``grad.detach()`` wraps the same ndarray), not returned twice.
@@ -252,6 +252,7 @@ def _run(
 
 
 def _as_array(g: Any) -> Array:
+    """A gradient a backward returned as an Array subclass, ndarray or scalar, as an Array."""
     return g if isinstance(g, Array) else asarray(g)
 
 

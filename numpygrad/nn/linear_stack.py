@@ -24,6 +24,7 @@ from numpygrad._array import Array, _wrap
 from numpygrad.autograd.function import Function
 from numpygrad.autograd.grad_mode import _grad_enabled
 from numpygrad.nn.linear import Affine, AffineRelu, _affine, _column_sums
+from numpygrad.ops.arithmetic import Cast
 
 __all__ = ["LinearStack"]
 
@@ -152,8 +153,6 @@ class LinearStack(Function):
         through the hidden activations, so those must be recorded arrays for the
         gradients to be differentiable in turn.
         """
-        from numpygrad.ops.arithmetic import Cast
-
         inputs = self.inputs
         layout, starts, _ = self.plan
         outs = []
