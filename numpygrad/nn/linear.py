@@ -31,12 +31,39 @@ def _column_sums(g: np.ndarray) -> np.ndarray:
     return _shared_ones(g.shape[:1], g.dtype).dot(g)
 
 
-def _affine(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
-    """``x @ w.T + b`` with PyTorch's shape errors; the bias is added in place."""
+_FLOAT32 = np.dtype(np.float32)
+
+
+def _transposed_product(a: np.ndarray, b: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """``(a @ b).T`` as a fresh Fortran-ordered ``(rows, cols)`` array of ``a``'s dtype.
+
+    The product is written straight into the transpose of the result (a C-ordered
+    view), so the result owns its memory like any other op's.
+    """
+    out = np.empty((rows, cols), a.dtype, order="F")
+    np.dot(a, b, out=out.T)
+    return out
+
+
+def _affine(x: np.ndarray, w: np.ndarray, b: np.ndarray | None,
+            internal: bool = False) -> np.ndarray:
+    """``x @ w.T + b`` with PyTorch's shape errors; the bias is added in place.
+
+    ``internal=True`` lets the result be Fortran-ordered: for a caller that keeps
+    it to itself (a hidden activation of ``LinearStack``), never for an op's output,
+    which users may ``view`` as PyTorch allows on a contiguous result.
+    """
     if x.ndim == 2 and w.ndim == 2 and x.shape[1] == w.shape[1]:
-        # A batch of vectors: the ndarray.dot method has the least call overhead
-        # (np.dot adds a Python dispatch step, np.matmul the ufunc machinery).
-        out = x.dot(w.T)
+        if (internal and x.shape[0] <= w.shape[0]
+                and x.dtype is _FLOAT32 and w.dtype is _FLOAT32):
+            # A batch no larger than the layer's width: OpenBLAS's float32 kernel
+            # runs w @ x.T much faster than x @ w.T (784->256 at batch 32: 123
+            # against 191 us on one core); see the benchmarks page.
+            out = _transposed_product(w, x.T, x.shape[0], w.shape[0])
+        else:
+            # The ndarray.dot method has the least call overhead (np.dot adds a
+            # Python dispatch step, np.matmul the ufunc machinery).
+            out = x.dot(w.T)
     else:
         if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
             rows = int(np.prod(x.shape[:-1])) if x.ndim else 1

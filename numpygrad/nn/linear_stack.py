@@ -8,8 +8,14 @@ the backward pass, and inside a training step, between matrix products that
 push the interpreter's data out of the caches, that work costs several times
 what it costs in a tight loop (see the benchmarks page).
 
-The arithmetic is the layers' own, in the same order: the same values and
-first-order gradients as running the layers one by one, bit for bit.
+The arithmetic is the layers' own, in the same order, with one exception: on a
+float32 batch no larger than a hidden layer's width, that layer's product runs
+the other way round, as ``(W @ x.T).T``, which OpenBLAS's float32 kernel computes
+much faster (for MNIST's 784->256 layer at batch 32, 123 against 191 us on one
+core). Its sums are then rounded in another order, so the results agree with the
+per-layer ones to float32 rounding; everywhere else they are equal bit for bit.
+The hidden activations come out Fortran-ordered from that product; they never
+leave the node, and the output is computed the usual way round, C-ordered.
 """
 
 from __future__ import annotations
@@ -23,7 +29,14 @@ import numpy as np
 from numpygrad._array import Array, _wrap
 from numpygrad.autograd.function import Function
 from numpygrad.autograd.grad_mode import _grad_enabled
-from numpygrad.nn.linear import Affine, AffineRelu, _affine, _column_sums
+from numpygrad.nn.linear import (
+    _FLOAT32,
+    Affine,
+    AffineRelu,
+    _affine,
+    _column_sums,
+    _transposed_product,
+)
 from numpygrad.ops.arithmetic import Cast
 
 __all__ = ["LinearStack"]
@@ -91,8 +104,12 @@ class LinearStack(Function):
             raise ValueError(f"LinearStack: x must be a 2-D batch of vectors, got shape {x.shape}")
         hidden = []
         h = x
-        for (has_bias, relu), j in zip(layout, starts):
-            h = _affine(h, params[j - 1], params[j] if has_bias else None)
+        last = len(layout) - 1
+        for k, ((has_bias, relu), j) in enumerate(zip(layout, starts)):
+            # Hidden activations stay inside this node, so their layout is free
+            # (the faster product may leave them Fortran-ordered); the output is
+            # the user's and keeps C order.
+            h = _affine(h, params[j - 1], params[j] if has_bias else None, internal=k < last)
             if relu:
                 np.maximum(h, 0, out=h)  # in place: _affine's result is a fresh array
             hidden.append(h)
@@ -127,8 +144,12 @@ class LinearStack(Function):
         for k in range(last, -1, -1):
             has_bias, relu = layout[k]
             if relu:
-                out = self.hidden[k] if k < last else self.output.data
-                g = np.multiply(g, out > 0)
+                if k < last:
+                    # g is the input gradient this loop computed for the layer above:
+                    # nobody else holds it, so it is masked in place.
+                    g = np.multiply(g, self.hidden[k] > 0, out=g)
+                else:
+                    g = np.multiply(g, self.output.data > 0)
             a_prev = inputs[0].data if k == 0 else self.hidden[k - 1]
             j = starts[k]
             if need[j]:
@@ -137,7 +158,14 @@ class LinearStack(Function):
                 result[j + 1] = _wrap(_column_sums(g))
             if lowest >= j:
                 break
-            gx = g.dot(inputs[j].data)
+            w = inputs[j].data
+            if k and a_prev.flags.f_contiguous and g.dtype is _FLOAT32 and w.dtype is _FLOAT32:
+                # Give the gradient the hidden activation's Fortran order, so the ReLU
+                # mask below multiplies two arrays of one layout (mixed layouts cost
+                # a third more); w.T @ g.T is also the faster product for float32.
+                gx = _transposed_product(w.T, g.T, g.shape[0], w.shape[1])
+            else:
+                gx = g.dot(w)
             if k == 0:
                 result[0] = _wrap(gx)
                 break

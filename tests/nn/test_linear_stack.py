@@ -47,7 +47,8 @@ def _mlp(sizes, bias=True, dtype=np.float32, seed=0):
 @pytest.mark.parametrize("bias", [True, False])
 def test_sequential_runs_an_mlp_as_one_node_with_identical_results(bias):
     mlp = _mlp([20, 16, 12, 10], bias=bias)
-    x = npg.random.randn(8, 20).astype(np.float32).requires_grad_()
+    # More rows than any layer is wide: every product is x @ W.T, as per layer.
+    x = npg.random.randn(24, 20).astype(np.float32).requires_grad_()
     out = mlp(x)
     assert isinstance(out.grad_fn, LinearStack)
     assert out.grad_fn.next_functions == (None,) * len(out.grad_fn.inputs)
@@ -63,6 +64,40 @@ def test_sequential_runs_an_mlp_as_one_node_with_identical_results(bias):
     for got, p in zip(fused, [*mlp.parameters(), x]):
         np.testing.assert_array_equal(got, p.grad.data)
         assert got.dtype == np.float32
+
+
+@pytest.mark.parametrize("relu_last", [False, True])
+def test_small_float32_batch_takes_hidden_products_transposed(relu_last):
+    # 8 rows, layers 16 and 12 wide: the hidden products run as W @ x.T (faster in
+    # OpenBLAS's float32 kernel), leaving those activations Fortran-ordered.
+    sizes = [20, 16, 12, 10]
+    mlp = _mlp(sizes, seed=4)
+    if relu_last:
+        mlp.layers.append(nn.ReLU())
+    x = npg.random.randn(8, 20).astype(np.float32).requires_grad_()
+    out = mlp(x)
+    node = out.grad_fn
+    assert isinstance(node, LinearStack)
+    assert [h.flags.f_contiguous and not h.flags.c_contiguous for h in node.hidden] == [True] * 2
+    # The output is the user's: C order, its own memory, like any op's result.
+    assert out.data.flags.c_contiguous and out.data.base is None
+    upstream = np.linspace(-1, 1, out.size, dtype=np.float32).reshape(out.shape)
+    out.backward(upstream)
+    grads = [p.grad.data for p in mlp.parameters()] + [x.grad.data]
+    assert all(g.dtype == np.float32 and g.flags.c_contiguous for g in grads)
+
+    # The same in float64, per layer, as the reference: equal to float32 rounding.
+    ref_mlp = _mlp(sizes, dtype=np.float64)
+    if relu_last:
+        ref_mlp.layers.append(nn.ReLU())
+    for p_ref, p in zip(ref_mlp.parameters(), mlp.parameters()):
+        p_ref.data[...] = p.data
+    xr = npg.array(x.data.astype(np.float64), requires_grad=True)
+    ref = _unfused(list(ref_mlp.layers), xr)
+    np.testing.assert_allclose(out.data, ref.data, rtol=1e-5, atol=1e-6)
+    ref.backward(upstream.astype(np.float64))
+    for got, want in zip(grads, [p.grad.data for p in ref_mlp.parameters()] + [xr.grad.data]):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
 def test_input_gradient_is_computed_only_when_needed():
