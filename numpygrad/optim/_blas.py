@@ -42,6 +42,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from numpygrad._blas_info import numpy_blas
+
 __all__ = ["axpy", "axpby", "available"]
 
 #: Below this many elements a BLAS call's fixed cost outweighs the NumPy passes it
@@ -73,10 +75,7 @@ def _symbol_names() -> tuple[str, str] | None:
     (32-bit integers) or ``scipy_cblas_saxpy64_`` (64-bit), so the integer
     width, which ctypes cannot check, follows from the name.
     """
-    try:
-        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-    except Exception:  # an old or unusual NumPy build: no record to trust
-        return None
+    blas = numpy_blas()
     if blas.get("name") != "scipy-openblas" or not blas.get("found"):
         return None
     ilp64 = "USE64BITINT" in str(blas.get("openblas configuration", ""))

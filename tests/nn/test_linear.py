@@ -181,3 +181,34 @@ def test_bias_gradient_is_the_batch_sum(dtype):
     assert got.dtype == dtype and got.shape == (7,)
     np.testing.assert_allclose(got, g.astype(np.float64).sum(axis=0),
                                rtol=1e-2 if dtype == np.float16 else 1e-5)
+
+
+@pytest.mark.parametrize("reorient", [True, False])
+@pytest.mark.parametrize("rows, relu", [(4, False), (4, True), (0, False), (100, False)])
+def test_small_float32_batch_product_orientation(rows, relu, reorient, monkeypatch):
+    # 4 rows into 512 outputs (a million multiply-adds): the product runs as
+    # (W @ x.T).T, OpenBLAS's faster orientation, then is copied to C order;
+    # 100 rows (more than an eighth of the width) and the empty batch run x @ W.T.
+    import numpygrad.nn.linear as linear_module
+
+    monkeypatch.setattr(linear_module, "_REORIENT", reorient)
+    calls = []
+    real = linear_module._transposed_product
+    monkeypatch.setattr(linear_module, "_transposed_product",
+                        lambda *a: calls.append(a[2:]) or real(*a))
+    rng = np.random.default_rng(5)
+    x = npg.array(rng.standard_normal((rows, 512)).astype(np.float32), requires_grad=True)
+    layer = nn.Linear(512, 512, dtype=np.float32)
+    out = F.relu(layer(x)) if not relu else linear_module.AffineRelu.apply(
+        x, layer.weight, layer.bias)
+    assert calls == ([(rows, 512)] if reorient and rows == 4 else [])
+    # The output is the user's: C order and its own memory, so view() works as in PyTorch.
+    assert out.data.flags.c_contiguous and out.dtype == np.float32
+    assert npg.view(out, -1).shape == (rows * 512,)
+    w64, b64, x64 = (a.data.astype(np.float64) for a in (layer.weight, layer.bias, x))
+    want = np.maximum(x64 @ w64.T + b64, 0)
+    np.testing.assert_allclose(out.data, want, rtol=1e-5, atol=1e-5)
+    out.sum().backward()
+    mask = (want > 0).astype(np.float64)
+    np.testing.assert_allclose(layer.weight.grad.data, mask.T @ x64, rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(x.grad.data, mask @ w64, rtol=1e-5, atol=1e-4)

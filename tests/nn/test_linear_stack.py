@@ -66,10 +66,15 @@ def test_sequential_runs_an_mlp_as_one_node_with_identical_results(bias):
         assert got.dtype == np.float32
 
 
+@pytest.mark.parametrize("reorient", [True, False])
 @pytest.mark.parametrize("relu_last", [False, True])
-def test_small_float32_batch_takes_hidden_products_transposed(relu_last):
+def test_small_float32_batch_takes_hidden_products_transposed(relu_last, reorient, monkeypatch):
     # 8 rows, layers 16 and 12 wide: the hidden products run as W @ x.T (faster in
-    # OpenBLAS's float32 kernel), leaving those activations Fortran-ordered.
+    # OpenBLAS's float32 kernel), leaving those activations Fortran-ordered. With
+    # another BLAS (_REORIENT False) every product runs x @ W.T.
+    import numpygrad.nn.linear as linear_module
+
+    monkeypatch.setattr(linear_module, "_REORIENT", reorient)
     sizes = [20, 16, 12, 10]
     mlp = _mlp(sizes, seed=4)
     if relu_last:
@@ -78,7 +83,8 @@ def test_small_float32_batch_takes_hidden_products_transposed(relu_last):
     out = mlp(x)
     node = out.grad_fn
     assert isinstance(node, LinearStack)
-    assert [h.flags.f_contiguous and not h.flags.c_contiguous for h in node.hidden] == [True] * 2
+    assert [h.flags.f_contiguous and not h.flags.c_contiguous for h in node.hidden] == \
+        [reorient] * 2
     # The output is the user's: C order, its own memory, like any op's result.
     assert out.data.flags.c_contiguous and out.data.base is None
     upstream = np.linspace(-1, 1, out.size, dtype=np.float32).reshape(out.shape)
