@@ -47,6 +47,8 @@ class Square(Function):
     Array(6.)
     """
 
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Return ``x * x`` computed on the raw ndarray.
 

@@ -58,6 +58,8 @@ def matrix_transpose(x: Any) -> Array:
 class Inv(Function):
     """Matrix inverse; ``d(X^-1) = -X^-T G X^-T`` reuses the output."""
 
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
+
     save_inputs = False
     save_output = True
 
@@ -107,6 +109,8 @@ def _det_grad_singular(x: np.ndarray) -> np.ndarray:
 
 class Det(Function):
     """Determinant; ``d det(X) = det(X) X^-T``."""
+
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
     save_output = True
 

@@ -151,7 +151,8 @@ def _run(
         edges = node._edges
         needs = node.needs_input_grad
         if not retain_graph:
-            node.__dict__.clear()
+            if node._keeps_values:
+                node.__dict__.clear()
             node._released = True
         gdata = g.data
         k = -1

@@ -75,6 +75,9 @@ class Function:
     (True, True)
     """
 
+    # No "__dict__" here: a subclass gets one automatically, for what its forward
+    # stores. An op that stores nothing declares ``__slots__ = ()`` and has none,
+    # which spares the engine creating and clearing an empty dict per node.
     __slots__ = (
         "inputs",
         "outputs",
@@ -82,13 +85,13 @@ class Function:
         "_edges",
         "_versions",
         "_seq",
-        "__dict__",
+        "_released",  # True once the engine has freed the node's saved values
         "__weakref__",
     )
 
-    #: Set once the engine has freed the node's saved values (an instance
-    #: attribute then; the class default keeps recording free of the store).
-    _released: bool = False
+    #: Whether instances have a ``__dict__`` of saved values for the engine to free
+    #: after backward (set for each subclass, from its layout).
+    _keeps_values: bool = False
     #: The output's version when recorded (always 0: outputs are fresh arrays;
     #: an in-place op that takes over a node's output moves it on).
     _out_version: int = 0
@@ -101,6 +104,10 @@ class Function:
 
     # No __init__ here: object's C-level one is faster on the hot path; ops with
     # options define their own.
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._keeps_values = cls.__dictoffset__ != 0
 
     # -- the two methods an op defines ------------------------------------------------
     def forward(self, *inputs: np.ndarray) -> np.ndarray:
@@ -217,6 +224,7 @@ class Function:
                     # Recording order: a node is numbered after its inputs' nodes, so
                     # decreasing numbers are a reverse topological order (the engine's).
                     self._seq = next(_sequence)
+                    self._released = False
                     out._requires_grad = True
                     out.grad_fn = self
             else:
@@ -246,6 +254,7 @@ class Function:
                     if self.save_inputs:
                         self._versions = (x0._vc[0],)
                     self._seq = next(_sequence)
+                    self._released = False
                     out._requires_grad = True
                     out.grad_fn = self
             else:
@@ -310,6 +319,7 @@ class Function:
                 if self.save_inputs:
                     self._versions = tuple([x._vc[0] for x in inputs])
             self._seq = next(_sequence)
+            self._released = False
             out._requires_grad = True
             out.grad_fn = self
         return out

@@ -55,6 +55,8 @@ def _normal_pdf(x: Any) -> Any:
 class NormalCdfOp(Function):
     """The standard normal CDF; a node so GELU's gradient is differentiable again."""
 
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
+
     save_inputs = True
 
     def forward(self, x: np.ndarray) -> np.ndarray:

@@ -116,6 +116,8 @@ class Affine(Function):
     Array([[2., 2., 2.]])
     """
 
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
+
     def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
         return _affine(x, w, b)
 
@@ -146,6 +148,8 @@ class AffineRelu(Function):
     Array([[ 1., -1.],
            [ 0.,  0.]])
     """
+
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
     save_output = True
 

@@ -51,6 +51,8 @@ class Add(Function):
     (Array([4., 5.], grad_fn=<Add>), True)
     """
 
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
+
     save_inputs = False
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -109,6 +111,8 @@ class Sub(Function):
     Array([-2., -1.])
     """
 
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
+
     save_inputs = False
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -164,6 +168,8 @@ class Mul(Function):
     >>> F.Mul()(npg.array([1.0, 2.0]), 3.0)
     Array([3., 6.])
     """
+
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Return ``a * b`` computed on the raw ndarrays.
@@ -240,6 +246,8 @@ class Div(Function):
     Array([0.5, 1.5])
     """
 
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Return ``a / b`` computed on the raw ndarrays (division by 0 is silent).
 
@@ -307,6 +315,8 @@ class Neg(Function):
     Array([-1.,  2.])
     """
 
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
+
     save_inputs = False
 
     def forward(self, a: np.ndarray) -> np.ndarray:
@@ -365,6 +375,8 @@ class Pow(Function):
     >>> F.Pow()(npg.array([2.0, 3.0]), 2.0)
     Array([4., 9.])
     """
+
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Return ``a ** b`` computed on the raw ndarrays.
@@ -473,6 +485,8 @@ def cast(a: Any, dtype: Any) -> Array:
 
 class Copy(Function):
     """A differentiable copy (PyTorch's ``clone``)."""
+
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
     save_inputs = False
 

@@ -49,6 +49,8 @@ class Exp(Function):
     Array([1.      , 2.718282])
     """
 
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
+
     save_inputs = False
     save_output = True
 
@@ -98,6 +100,8 @@ def exp(x: Any) -> Array:
 class Expm1(Function):
     """``exp(x) - 1``, accurate near 0; backward reuses the output."""
 
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
+
     save_inputs = False
     save_output = True
 
@@ -131,6 +135,8 @@ class Log(Function):
     >>> F.Log()(npg.array([1.0, 0.0]))
     Array([  0., -inf])
     """
+
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Return ``log(x)`` of the raw ndarray.
@@ -176,6 +182,8 @@ def log(x: Any) -> Array:
 class Log1p(Function):
     """``log(1 + x)``, accurate near 0; ``log1p(-1) = -inf`` silently."""
 
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         with np.errstate(**_quiet):
             return np.log1p(floating(x))
@@ -206,6 +214,8 @@ class Sqrt(Function):
     >>> F.Sqrt()(npg.array([4.0, 9.0]))
     Array([2., 3.])
     """
+
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
     save_inputs = False
     save_output = True
@@ -254,6 +264,8 @@ def sqrt(x: Any) -> Array:
 class Square(Function):
     """``x * x``."""
 
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         return x * x
 
@@ -275,6 +287,8 @@ def square(x: Any) -> Array:
 
 class Reciprocal(Function):
     """``1 / x``; ``1 / 0 = inf`` silently. Backward reuses the output."""
+
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
     save_inputs = False
     save_output = True
@@ -303,6 +317,8 @@ def reciprocal(x: Any) -> Array:
 class Abs(Function):
     """``|x|``; the gradient at 0 is 0 (PyTorch's convention)."""
 
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.abs(x)
 
@@ -325,6 +341,8 @@ def abs(x: Any) -> Array:  # noqa: A001 - NumPy's name
 
 class Where(Function):
     """``where(condition, a, b)``; the condition gets no gradient."""
+
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
     def forward(self, cond: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.where(cond, a, b)
@@ -375,6 +393,8 @@ def _tie_share(first: np.ndarray, second: np.ndarray, wins: np.ndarray, dtype: A
 class Maximum(Function):
     """Elementwise maximum; ties split the gradient evenly (PyTorch)."""
 
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.maximum(a, b)
 
@@ -402,6 +422,8 @@ def maximum(a: Any, b: Any) -> Array:
 class Minimum(Function):
     """Elementwise minimum; ties split the gradient evenly (PyTorch)."""
 
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.minimum(a, b)
 
@@ -428,6 +450,8 @@ def minimum(a: Any, b: Any) -> Array:
 
 class LogAddExp(Function):
     """``log(exp(a) + exp(b))`` without overflow; NumPy's ``logaddexp`` is stable."""
+
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.logaddexp(floating(a), floating(b))

@@ -64,6 +64,8 @@ class Matmul(Function):
     Array([3., 7.])
     """
 
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
+
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Return ``a @ b`` of the raw ndarrays; mismatched shapes raise ``ValueError``.
 

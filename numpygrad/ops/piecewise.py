@@ -21,6 +21,8 @@ __all__ = ["sign", "floor", "ceil", "round", "clip", "clamp", "relu"]
 class _ZeroGradient(Function):
     """Base of piecewise-constant ops: differentiable, with gradient 0 everywhere."""
 
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
+
     save_inputs = False
 
     def backward(self, grad: Array) -> Array:
@@ -30,6 +32,8 @@ class _ZeroGradient(Function):
 
 class Sign(_ZeroGradient):
     """``sign(x)`` with zero gradient."""
+
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.sign(x)
@@ -50,6 +54,8 @@ def sign(x: Any) -> Array:
 class Floor(_ZeroGradient):
     """``floor(x)`` with zero gradient; integers pass through unchanged."""
 
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.floor(x) if x.dtype.kind == "f" else x.copy()
 
@@ -68,6 +74,8 @@ def floor(x: Any) -> Array:
 
 class Ceil(_ZeroGradient):
     """``ceil(x)`` with zero gradient; integers pass through unchanged."""
+
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.ceil(x) if x.dtype.kind == "f" else x.copy()
@@ -203,6 +211,8 @@ clamp = clip
 
 class Relu(Function):
     """``max(x, 0)``; the gradient at 0 is 0. Backward reads the output's sign."""
+
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
     save_inputs = False
     save_output = True

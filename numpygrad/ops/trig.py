@@ -27,6 +27,8 @@ def _floating(x: np.ndarray) -> np.ndarray:
 class Sin(Function):
     """``sin(x)``; backward is ``cos(x)``."""
 
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.sin(_floating(x))
 
@@ -49,6 +51,8 @@ def sin(x: Any) -> Array:
 class Cos(Function):
     """``cos(x)``; backward is ``-sin(x)``."""
 
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         return np.cos(_floating(x))
 
@@ -70,6 +74,8 @@ def cos(x: Any) -> Array:
 
 class Tan(Function):
     """``tan(x)``; backward ``1 + tan(x)**2`` reuses the output."""
+
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
     save_inputs = False
     save_output = True
@@ -96,6 +102,8 @@ def tan(x: Any) -> Array:
 
 class Tanh(Function):
     """``tanh(x)`` (NumPy's, stable at any magnitude); backward ``1 - tanh**2``."""
+
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
     save_inputs = False
     save_output = True
@@ -133,6 +141,8 @@ class Sigmoid(Function):
     cancellation on either side. The gradient ``s * (1 - s)`` is 0, never nan,
     at the extremes.
     """
+
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
     save_inputs = False
     save_output = True

@@ -342,7 +342,40 @@ class TestMemory:
         node = y.grad_fn
         assert set(node.__dict__) == {"saved"}
         y.sum().backward()
-        assert node.__dict__ == {"_released": True}
+        assert node.__dict__ == {} and node._released
+
+    def test_ops_that_store_nothing_have_no_dict_and_are_released(self):
+        # Mul, Tanh and Add declare __slots__ = (): no per-node dict to create and
+        # clear. A second backward through them still raises.
+        x = leaf([1.0, 2.0])
+        y = npg.tanh(x * x) + 1.0
+        nodes = [y.grad_fn, *y.grad_fn.next_functions[:1]]
+        nodes.append(nodes[1].next_functions[0])
+        assert [type(n).__name__ for n in nodes] == ["Add", "Tanh", "Mul"]
+        for n in nodes:
+            assert not hasattr(n, "__dict__") and not type(n)._keeps_values
+            with pytest.raises(AttributeError):
+                n.saved = 1
+        y.sum().backward()
+        assert all(n._released for n in nodes)
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            y.sum().backward()
+
+    def test_a_subclass_of_a_slotted_op_may_store_values(self):
+        from numpygrad.ops.arithmetic import Mul
+
+        class Scaled(Mul):
+            def forward(self, a, b):
+                self.note = "kept until backward"
+                return super().forward(a, b)
+
+        x = leaf([1.0, 2.0])
+        y = Scaled.apply(x, x)
+        node = y.grad_fn
+        assert type(node)._keeps_values and node.note == "kept until backward"
+        y.sum().backward()
+        assert node.__dict__ == {}
+        np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
 
 
 # -- custom Function errors and broadcasting -----------------------------------------------
