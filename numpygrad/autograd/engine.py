@@ -121,13 +121,16 @@ def _run(
 
     # A chain needs no heap: a node whose gradient is complete while nothing else
     # is pending runs next directly (see the single-gradient path below).
+    # Its gradient travels in locals, not through ``pending``.
     direct: Function | None = None
+    direct_g: Any = None
+    direct_owned = False
     while heap or direct is not None:
         if direct is not None:
-            node, direct = direct, None
+            node, g, g_owned, direct = direct, direct_g, direct_owned, None
         else:
             node = heappop(heap)[1]
-        g, g_owned = pending.pop(node)
+            g, g_owned = pending.pop(node)
         if node._released:
             raise RuntimeError(_SECOND_BACKWARD)
         if watch or node.save_output:
@@ -144,9 +147,16 @@ def _run(
                 found[id(target_keys[node])] = g
         inputs = node.inputs
         if node.save_inputs:
-            for k, v in enumerate(node._versions):
-                if inputs[k]._vc[0] != v:
-                    raise _version_error(node, k, inputs[k], v)
+            versions = node._versions
+            if len(versions) == 2:  # the binary ops, unrolled
+                if inputs[0]._vc[0] != versions[0]:
+                    raise _version_error(node, 0, inputs[0], versions[0])
+                if inputs[1]._vc[0] != versions[1]:
+                    raise _version_error(node, 1, inputs[1], versions[1])
+            else:
+                for k, v in enumerate(versions):
+                    if inputs[k]._vc[0] != v:
+                        raise _version_error(node, k, inputs[k], v)
         grads = node.backward(g)
         edges = node._edges
         needs = node.needs_input_grad
@@ -176,21 +186,25 @@ def _run(
             gi_owned = gd.base is None and gd is not gdata
             if gd.shape != xd.shape:
                 gi = _sum_to_shape(gi, xd.shape, gdata.shape, node, k)
-                gi_owned = gi_owned or gi.data.base is None
-            if gi.data.dtype != xd.dtype:
+                gd = gi.data
+                gi_owned = gi_owned or gd.base is None
+            if gd.dtype != xd.dtype:
                 gi = gi.astype(xd.dtype) if not create_graph else _cast(gi, xd.dtype)
                 gi_owned = True
             key = edges[k]
             prev = pending.get(key)
             if prev is None:
-                pending[key] = (gi, gi_owned or (gi is g and g_owned))
+                gi_owned = gi_owned or (gi is g and g_owned)
                 if isinstance(key, Function):
                     if heap:
+                        pending[key] = (gi, gi_owned)
                         heappush(heap, (-key._seq, key))
                     else:
                         # Nothing else pending: every consumer of ``key`` (all numbered
                         # higher) has run, so its gradient is complete.
-                        direct = key
+                        direct, direct_g, direct_owned = key, gi, gi_owned
+                else:
+                    pending[key] = (gi, gi_owned)
             else:
                 total = prev[0] + gi if create_graph else _wrap(prev[0].data + gi.data)
                 pending[key] = (total, True)
