@@ -34,7 +34,13 @@ class Function:
 
     Subclass it to define a custom op. Options (an axis, a flag) are
     constructor arguments stored on the node, never inputs. ``forward`` may
-    store what ``backward`` needs as attributes of ``self``.
+    store what ``backward`` needs as attributes of ``self``; they live in the
+    node's ``__dict__``, which the engine clears once backward has run (unless
+    ``retain_graph``), so a finished graph holds no saved arrays. An op that
+    stores nothing may declare ``__slots__ = ()``: its nodes then have no
+    ``__dict__`` at all, which saves the engine creating and clearing an empty
+    one per node (the built-in arithmetic and elementwise ops do this). Values
+    kept in slots of a subclass's own are not cleared.
 
     Attributes
     ----------
