@@ -161,8 +161,10 @@ class LinearStack(Function):
             w = inputs[j].data
             if k and a_prev.flags.f_contiguous and g.dtype is _FLOAT32 and w.dtype is _FLOAT32:
                 # Give the gradient the hidden activation's Fortran order, so the ReLU
-                # mask below multiplies two arrays of one layout (mixed layouts cost
-                # a third more); w.T @ g.T is also the faster product for float32.
+                # mask below multiplies two arrays of one layout: a mixed-layout multiply
+                # costs a third more, which outweighs what this product may cost extra
+                # (at batch 128: 118 against 125 us for product and mask; at batch 32
+                # the product itself is faster).
                 gx = _transposed_product(w.T, g.T, g.shape[0], w.shape[1])
             else:
                 gx = g.dot(w)

@@ -184,8 +184,8 @@ def test_bias_gradient_is_the_batch_sum(dtype):
 
 
 @pytest.mark.parametrize("reorient", [True, False])
-@pytest.mark.parametrize("rows, relu", [(4, False), (4, True), (0, False), (100, False)])
-def test_small_float32_batch_product_orientation(rows, relu, reorient, monkeypatch):
+@pytest.mark.parametrize("rows, fused", [(4, False), (4, True), (0, False), (100, False)])
+def test_small_float32_batch_product_orientation(rows, fused, reorient, monkeypatch):
     # 4 rows into 512 outputs (a million multiply-adds): the product runs as
     # (W @ x.T).T, OpenBLAS's faster orientation, then is copied to C order;
     # 100 rows (more than an eighth of the width) and the empty batch run x @ W.T.
@@ -199,7 +199,8 @@ def test_small_float32_batch_product_orientation(rows, relu, reorient, monkeypat
     rng = np.random.default_rng(5)
     x = npg.array(rng.standard_normal((rows, 512)).astype(np.float32), requires_grad=True)
     layer = nn.Linear(512, 512, dtype=np.float32)
-    out = F.relu(layer(x)) if not relu else linear_module.AffineRelu.apply(
+    # Linear then ReLU as two nodes, or as one AffineRelu node.
+    out = F.relu(layer(x)) if not fused else linear_module.AffineRelu.apply(
         x, layer.weight, layer.bias)
     assert calls == ([(rows, 512)] if reorient and rows == 4 else [])
     # The output is the user's: C order and its own memory, so view() works as in PyTorch.
