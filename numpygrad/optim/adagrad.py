@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from numpygrad.optim import _blas
-from numpygrad.optim.optimizer import Optimizer, check_lr, check_nonnegative
+from numpygrad.optim.optimizer import _BLOCK, Optimizer, check_lr, check_nonnegative
 
 __all__ = ["Adagrad"]
 
@@ -75,14 +75,23 @@ class Adagrad(Optimizer):
         for p, data, grad, state in self._stepped(group, buffers):
             g = self._effective_grad(data, grad.data, group["weight_decay"], group["maximize"])
             clr = lr / (1 + (state["step"] - 1) * lr_decay)
-            state_sum = state["sum"]
-            tmp = self._buffer(data, 1)
-            np.square(g, out=tmp)
-            state_sum += tmp
-            np.sqrt(state_sum, out=tmp)
-            tmp += eps
-            np.divide(g, tmp, out=tmp)
-            if not _blas.axpy(-clr, tmp, data):  # one pass where NumPy's BLAS allows it
-                tmp *= -clr
-                data += tmp
+            # In cache-sized blocks for a large parameter, as Adam's passes. With its
+            # few passes blocking pays off later than Adam's: 512x784 took 551 against
+            # 657 us, 256x784 308 against 295 (one thread).
+            for d, gb, state_sum, tmp in self._blocks(data, g, state["sum"],
+                                                      whole_up_to=4 * _BLOCK):
+                _adagrad_pass(d, gb, state_sum, tmp, eps, -clr)
             p._vc[0] += 1  # an in-place change: saved copies of p in a live graph are stale
+
+
+def _adagrad_pass(d: np.ndarray, g: np.ndarray, state_sum: np.ndarray, tmp: np.ndarray,
+                  eps: float, alpha: float) -> None:
+    """``sum += g**2; d += alpha * g / (sqrt(sum) + eps)`` in place; ``tmp`` is scratch."""
+    np.square(g, out=tmp)
+    state_sum += tmp
+    np.sqrt(state_sum, out=tmp)
+    tmp += eps
+    np.divide(g, tmp, out=tmp)
+    if not _blas.axpy(alpha, tmp, d):  # one pass where NumPy's BLAS allows it
+        tmp *= alpha
+        d += tmp

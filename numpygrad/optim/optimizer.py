@@ -189,7 +189,8 @@ class Optimizer:
             buf = self._scratch[key] = np.empty(like.shape, like.dtype)
         return buf
 
-    def _blocks(self, *arrays: np.ndarray) -> Iterable[tuple[np.ndarray, ...]]:
+    def _blocks(self, *arrays: np.ndarray, whole_up_to: int = 2 * _BLOCK
+                ) -> Iterable[tuple[np.ndarray, ...]]:
         """``arrays`` (same shape) plus a scratch array, whole or in blocks.
 
         An update is a series of in-place NumPy passes over the parameter, its
@@ -198,10 +199,12 @@ class Optimizer:
         slower memory behind it; in blocks of ``_BLOCK`` elements the passes of
         one block run on cached data. Small or non-contiguous arrays come whole,
         as a one-item tuple (no generator: that is every small parameter's path).
-        The scratch (last item) matches the other arrays' shape.
+        The scratch (last item) matches the other arrays' shape. Arrays of at most
+        ``whole_up_to`` elements come whole: below that the blocks' extra calls cost
+        more than the cache saves (an optimizer with few passes sets it higher).
         """
         data = arrays[0]
-        whole = data.size <= 2 * _BLOCK
+        whole = data.size <= whole_up_to
         for a in arrays:
             whole = whole or not a.flags.c_contiguous
         if whole:

@@ -79,3 +79,27 @@ def test_state_is_created_lazily():
 def test_invalid_hyperparameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
         Adagrad([npg.zeros(2, requires_grad=True)], **kwargs)
+
+
+@pytest.mark.parametrize("options", [{}, {"weight_decay": 0.1, "lr_decay": 0.01}])
+def test_large_parameter_updated_in_blocks_matches_whole_array_update(options, numpy_passes):
+    """Above 4 blocks' worth of elements a contiguous parameter is updated blockwise,
+    a non-contiguous one whole; elementwise maths, so both agree exactly."""
+    from numpygrad.optim.optimizer import _BLOCK
+
+    rng = np.random.default_rng(0)
+    values = rng.standard_normal((4, _BLOCK + 7)).astype(np.float32)
+    blocked = npg.array(values, requires_grad=True)           # C-contiguous: blocks
+    whole = npg.array(values.T, requires_grad=True)           # F-ordered copy: whole
+    assert blocked.data.flags.c_contiguous and not whole.data.flags.c_contiguous
+    assert blocked.data.size > 4 * _BLOCK
+    opts = [Adagrad([blocked], lr=0.01, **options), Adagrad([whole], lr=0.01, **options)]
+    for _ in range(3):
+        g = rng.standard_normal(values.shape).astype(np.float32)
+        blocked.grad, whole.grad = npg.array(g), npg.array(g.T)
+        for opt in opts:
+            opt.step()
+        np.testing.assert_array_equal(blocked.data, whole.data.T)
+        np.testing.assert_array_equal(blocked.grad.data, g)  # the gradient is untouched
+    state = opts[0].state[blocked]["sum"]
+    np.testing.assert_array_equal(state, opts[1].state[whole]["sum"].T)
