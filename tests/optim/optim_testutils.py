@@ -96,3 +96,25 @@ def resume_matches(cls, kwargs, total=10, split=5, through=None):
     fresh_opt.load_state_dict(sd)
     run(range(split, total), fresh, fresh_opt)
     return all(np.array_equal(a, b.data) for a, b in zip(straight, fresh))
+
+
+def blocked_and_whole_updates_agree(make_opt, shape, steps=3, seed=0):
+    """Update one C-contiguous parameter (taken in blocks when large enough) and an
+    F-ordered copy (always whole) alike; elementwise maths, so both must agree exactly.
+
+    Returns the two optimizers and the two parameters, (blocked, whole).
+    """
+    rng = np.random.default_rng(seed)
+    values = rng.standard_normal(shape).astype(np.float32)
+    blocked = npg.array(values, requires_grad=True)           # C-contiguous: blocks
+    whole = npg.array(values.T, requires_grad=True)           # F-ordered copy: whole
+    assert blocked.data.flags.c_contiguous and not whole.data.flags.c_contiguous
+    opts = [make_opt(blocked), make_opt(whole)]
+    for _ in range(steps):
+        g = rng.standard_normal(shape).astype(np.float32)
+        blocked.grad, whole.grad = npg.array(g), npg.array(g.T)
+        for opt in opts:
+            opt.step()
+        np.testing.assert_array_equal(blocked.data, whole.data.T)
+        np.testing.assert_array_equal(blocked.grad.data, g)  # the gradient is untouched
+    return opts, (blocked, whole)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from optim_testutils import (
     assert_trajectories_close,
+    blocked_and_whole_updates_agree,
     npg_trajectory,
     resume_matches,
     torch_trajectory,
@@ -83,23 +84,13 @@ def test_invalid_hyperparameters(kwargs, match):
 
 @pytest.mark.parametrize("options", [{}, {"weight_decay": 0.1, "lr_decay": 0.01}])
 def test_large_parameter_updated_in_blocks_matches_whole_array_update(options, numpy_passes):
-    """Above 4 blocks' worth of elements a contiguous parameter is updated blockwise,
-    a non-contiguous one whole; elementwise maths, so both agree exactly."""
+    """Above four blocks' worth of elements a contiguous parameter is updated
+    blockwise (a non-contiguous one whole): the same values and accumulators."""
     from numpygrad.optim.optimizer import _BLOCK
 
-    rng = np.random.default_rng(0)
-    values = rng.standard_normal((4, _BLOCK + 7)).astype(np.float32)
-    blocked = npg.array(values, requires_grad=True)           # C-contiguous: blocks
-    whole = npg.array(values.T, requires_grad=True)           # F-ordered copy: whole
-    assert blocked.data.flags.c_contiguous and not whole.data.flags.c_contiguous
-    assert blocked.data.size > 4 * _BLOCK
-    opts = [Adagrad([blocked], lr=0.01, **options), Adagrad([whole], lr=0.01, **options)]
-    for _ in range(3):
-        g = rng.standard_normal(values.shape).astype(np.float32)
-        blocked.grad, whole.grad = npg.array(g), npg.array(g.T)
-        for opt in opts:
-            opt.step()
-        np.testing.assert_array_equal(blocked.data, whole.data.T)
-        np.testing.assert_array_equal(blocked.grad.data, g)  # the gradient is untouched
-    state = opts[0].state[blocked]["sum"]
-    np.testing.assert_array_equal(state, opts[1].state[whole]["sum"].T)
+    shape = (4, _BLOCK + 7)
+    assert shape[0] * shape[1] > 4 * _BLOCK
+    opts, (blocked, whole) = blocked_and_whole_updates_agree(
+        lambda p: Adagrad([p], lr=0.01, **options), shape)
+    np.testing.assert_array_equal(opts[0].state[blocked]["sum"],
+                                  opts[1].state[whole]["sum"].T)

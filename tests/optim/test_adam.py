@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from optim_testutils import (
     assert_trajectories_close,
+    blocked_and_whole_updates_agree,
     npg_trajectory,
     resume_matches,
     torch_trajectory,
@@ -174,16 +175,5 @@ def test_large_parameters_updated_in_blocks_match_whole_array_update(opt_cls, op
     Elementwise maths does not depend on the order, so both must agree exactly."""
     from numpygrad.optim.optimizer import _BLOCK
 
-    rng = np.random.default_rng(0)
-    values = rng.standard_normal((3, _BLOCK + 7)).astype(np.float32)
-    blocked = npg.array(values, requires_grad=True)           # C-contiguous: blocks
-    whole = npg.array(values.T, requires_grad=True)           # F-ordered copy: whole
-    assert blocked.data.flags.c_contiguous and not whole.data.flags.c_contiguous
-    opts = [opt_cls([blocked], lr=0.01, **options), opt_cls([whole], lr=0.01, **options)]
-    for _ in range(3):
-        g = rng.standard_normal(values.shape).astype(np.float32)
-        blocked.grad, whole.grad = npg.array(g), npg.array(g.T)
-        for opt in opts:
-            opt.step()
-        np.testing.assert_array_equal(blocked.data, whole.data.T)
-        np.testing.assert_array_equal(blocked.grad.data, g)  # the gradient is untouched
+    blocked_and_whole_updates_agree(lambda p: opt_cls([p], lr=0.01, **options),
+                                    (3, _BLOCK + 7))
