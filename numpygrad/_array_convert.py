@@ -258,7 +258,7 @@ class _ArrayConvert:
             extras.append(f"dtype={dt}")
         if self.data.size == 0:
             extras.insert(0, f"shape={self.data.shape}")
-        if self._requires_grad and self.grad_fn is None:
+        if self._requires_grad and self._fn is None:
             extras.append("requires_grad=True")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
@@ -277,7 +277,7 @@ class _ArrayConvert:
         # (copy.copy of a Parameter is a Parameter), like __deepcopy__.
         new = _wrap(self.data.copy())
         new.__class__ = type(self)
-        new._requires_grad = self._requires_grad and self.grad_fn is None
+        new._requires_grad = self._requires_grad and self._fn is None
         new.__dict__.update(_extra_attributes(self))
         return new
 
@@ -296,8 +296,8 @@ class _ArrayConvert:
         new = type(self).__new__(type(self))
         new.data = self.data.copy()
         new._grad = None if self._grad is None else _wrap(self._grad.data.copy())
-        new._requires_grad = self._requires_grad if self.grad_fn is None else False
-        new.grad_fn = None
+        new._requires_grad = self._requires_grad if self._fn is None else False
+        new._fn = None
         new._vc = [0]
         new._retains_grad = False
         new._hooks = None
@@ -408,7 +408,7 @@ def _bind() -> None:
 
 
 _CORE_ATTRIBUTES = frozenset(
-    ("data", "_grad", "_requires_grad", "grad_fn", "_vc", "_retains_grad", "_hooks", "_base")
+    ("data", "_grad", "_requires_grad", "_fn", "_vc", "_retains_grad", "_hooks", "_base")
 )
 
 

@@ -23,7 +23,7 @@ class _ArrayInplace:
         """Raise for in-place changes autograd forbids; return whether to record."""
         if not _grad_enabled.get():
             return False
-        if self._requires_grad and self.grad_fn is None:
+        if self._requires_grad and self._fn is None:
             raise RuntimeError(
                 "a leaf Array that requires grad is being used in an in-place operation; "
                 "wrap the update in `with numpygrad.no_grad():` or use an out-of-place op"
@@ -37,7 +37,7 @@ class _ArrayInplace:
             root = base
             while root._base is not None:
                 root = root._base
-            if root._requires_grad and root.grad_fn is None:
+            if root._requires_grad and root._fn is None:
                 raise RuntimeError(
                     "a view of a leaf Array that requires grad is being used in an in-place "
                     "operation; wrap the update in `with numpygrad.no_grad():`"
@@ -56,8 +56,8 @@ class _ArrayInplace:
                 f"output with shape {self.data.shape} doesn't match the broadcast shape "
                 f"{new.data.shape}"
             )
-        node = new.grad_fn
-        old_fn = self.grad_fn
+        node = new._fn
+        old_fn = self._fn
         ghost = None
         if node is not None:
             # ``ghost`` stands for the value *before* this write in the graph: the
@@ -80,13 +80,13 @@ class _ArrayInplace:
         if node is not None:
             import weakref
 
-            ghost.grad_fn = old_fn
+            ghost._fn = old_fn
             ghost._requires_grad = self._requires_grad
             node.inputs = tuple(ghost if x is self else x for x in node.inputs)
             if old_fn is not None:
                 old_fn.outputs = [weakref.ref(ghost)]
             node.outputs = [weakref.ref(self)]
-            self.grad_fn = node
+            self._fn = node
             self._requires_grad = True
         return self
 

@@ -102,7 +102,7 @@ def _run(
     # arrived. No dependency-counting pass over the graph is needed.
     heap: list[tuple[int, Function]] = []
     for r, g in zip(roots, root_grads):
-        fn = r.grad_fn
+        fn = r.grad_fn  # (the property: the root's node learns its output)
         key = fn if fn is not None else r
         if key in pending:
             pending[key] = (pending[key][0] + g, True)
@@ -118,6 +118,9 @@ def _run(
     store_outputs = targets is None
     # Whether a node's output must be looked at for hooks, retain_grad or targets.
     watch = retain_all or bool(target_keys) or _watched[0]
+    # Then the outputs of lean nodes (which keep no reference to them) are found
+    # as their consumers' inputs, as the gradients are handed over.
+    outputs_of: dict[Function, Array] = {}
 
     # A chain needs no heap: a node whose gradient is complete while nothing else
     # is pending runs next directly (see the single-gradient path below).
@@ -134,7 +137,8 @@ def _run(
         if node._released:
             raise RuntimeError(_SECOND_BACKWARD)
         if watch or node.save_output:
-            out = node.outputs[0]()
+            ref = node._out_ref
+            out = ref() if ref is not None else outputs_of.get(node)
             if out is not None:
                 if out._hooks:
                     g, g_owned = _run_hooks(out, g, g_owned)
@@ -192,6 +196,8 @@ def _run(
                 gi = gi.astype(xd.dtype) if not create_graph else _cast(gi, xd.dtype)
                 gi_owned = True
             key = edges[k]
+            if watch:
+                _note_output(outputs_of, key, inputs[k])
             prev = pending.get(key)
             if prev is None:
                 gi_owned = gi_owned or (gi is g and g_owned)
@@ -240,6 +246,8 @@ def _run(
                 gi = gi.astype(xd.dtype) if not create_graph else _cast(gi, xd.dtype)
                 gi_owned = True
             key = edges[k]
+            if watch:
+                _note_output(outputs_of, key, inputs[k])
             prev = pending.get(key)
             if prev is None:
                 if not gi_owned and gi is g and g_transferable:
@@ -266,6 +274,16 @@ def _run(
     return found
 
 
+def _note_output(outputs_of: dict[Function, Array], key: Any, x: Array) -> None:
+    """Remember ``x``, a consumer's input, as the output of node ``key``.
+
+    Only for a node that keeps no reference of its own: an in-place op links the
+    node whose output it overwrote to the old value's stand-in (``_become``).
+    """
+    if isinstance(key, Function) and key._out_ref is None:
+        outputs_of[key] = x
+
+
 def _as_array(g: Any) -> Array:
     """A gradient a backward returned as an Array subclass, ndarray or scalar, as an Array."""
     return g if isinstance(g, Array) else asarray(g)
@@ -287,7 +305,7 @@ def _store_grad(arr: Array, g: Array, g_owned: bool, create_graph: bool) -> None
             # Keep the graph but never share memory with the caller's gradient
             # or another array's .grad (Add hands the same gradient to both).
             arr._grad = g if g_owned else _copy(g)
-        elif g_owned and g.grad_fn is None and g.data.flags.writeable:
+        elif g_owned and g._fn is None and g.data.flags.writeable:
             arr._grad = g
         else:
             arr._grad = _wrap(np.array(g.data, copy=True))
@@ -332,7 +350,7 @@ def _seed_grads(
             )
         if g.data.dtype != out.data.dtype:
             g = _wrap(g.data.astype(out.data.dtype))
-        elif not create_graph and g.grad_fn is not None:
+        elif not create_graph and g._fn is not None:
             g = g.detach()
         seeds.append(g)
     return seeds
@@ -475,7 +493,7 @@ def grad(
                          for o in [*seeds, *result] if o is not None)
             if create_graph:
                 g = _copy(g) if shared else g
-            elif shared or g.grad_fn is not None or g.data.base is not None:
+            elif shared or g._fn is not None or g.data.base is not None:
                 g = _wrap(np.array(g.data, copy=True))
         result.append(g)
     return tuple(result)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from numpygrad._array import Array, _wrap, asarray
+from numpygrad._array import Array, _linked_node, _wrap, asarray
 from numpygrad._dtype import scalar_dtype
 from numpygrad.autograd.grad_mode import _grad_enabled
 
@@ -46,8 +46,6 @@ class Function:
     ----------
     inputs : tuple of Array
         The input arrays (Python scalars and ndarrays are lifted to Arrays).
-    outputs : list of weakref.ref
-        Weak references to the output array, so the graph holds no cycles.
     needs_input_grad : tuple of bool
         Which inputs need a gradient; set before ``forward`` runs.
     save_inputs, save_output : bool
@@ -86,7 +84,7 @@ class Function:
     # which spares the engine creating and clearing an empty dict per node.
     __slots__ = (
         "inputs",
-        "outputs",
+        "_out_ref",  # weak reference to the output, or None until needed (see _call)
         "needs_input_grad",
         "_edges",
         "_versions",
@@ -196,7 +194,9 @@ class Function:
                 f"this {type(self).__name__} object already recorded a call; "
                 "Function objects are single-use, create a new one for each call"
             )
-        return self._call(args)
+        out = self._call(args)
+        _linked_node(out)  # a PyGrad-style object is inspected: it knows its output
+        return out
 
     def _call(self, args: tuple[Any, ...]) -> Array:
         # The hot path of every op, unrolled for one and two inputs (nearly all
@@ -219,11 +219,15 @@ class Function:
                 out._vc = [0]
                 if data.dtype.kind in "fc":
                     self.inputs = args
-                    self.outputs = [weakref.ref(out)]
+                    # A weak reference to the output only where backward reads it, or
+                    # for a custom op (which may read self.output): for a lean op it
+                    # costs about 6% of a chain of small ops (see _linked_node).
+                    self._out_ref = (weakref.ref(out) if self.save_output
+                                     or self._keeps_values else None)
                     # Edges remember which node produced each input *at this moment*,
                     # so an in-place op that later gives an input a new grad_fn
                     # cannot reroute gradients that belong to the old value.
-                    f0, f1 = x0.grad_fn, x1.grad_fn
+                    f0, f1 = x0._fn, x1._fn
                     self._edges = (x0 if f0 is None else f0, x1 if f1 is None else f1)
                     if self.save_inputs:
                         self._versions = (x0._vc[0], x1._vc[0])
@@ -232,7 +236,7 @@ class Function:
                     self._seq = next(_sequence)
                     self._released = False
                     out._requires_grad = True
-                    out.grad_fn = self
+                    out._fn = self
             else:
                 self.needs_input_grad = _NO_GRAD[2]
                 data = self.forward(x0.data, x1.data)
@@ -254,15 +258,16 @@ class Function:
                 out._vc = [0]
                 if data.dtype.kind in "fc":
                     self.inputs = args
-                    self.outputs = [weakref.ref(out)]
-                    f0 = x0.grad_fn
+                    self._out_ref = (weakref.ref(out) if self.save_output
+                                     or self._keeps_values else None)
+                    f0 = x0._fn
                     self._edges = (x0 if f0 is None else f0,)
                     if self.save_inputs:
                         self._versions = (x0._vc[0],)
                     self._seq = next(_sequence)
                     self._released = False
                     out._requires_grad = True
-                    out.grad_fn = self
+                    out._fn = self
             else:
                 self.needs_input_grad = _NO_GRAD[1]
                 data = self.forward(x0.data)
@@ -313,21 +318,22 @@ class Function:
         out = _wrap(data)
         if record and data.dtype.kind in "fc":
             self.inputs = inputs
-            self.outputs = [weakref.ref(out)]
+            self._out_ref = (weakref.ref(out) if self.save_output
+                             or self._keeps_values else None)
             if len(inputs) == 3:
-                f0, f1, f2 = x0.grad_fn, x1.grad_fn, x2.grad_fn
+                f0, f1, f2 = x0._fn, x1._fn, x2._fn
                 self._edges = (x0 if f0 is None else f0, x1 if f1 is None else f1,
                                x2 if f2 is None else f2)
                 if self.save_inputs:
                     self._versions = (x0._vc[0], x1._vc[0], x2._vc[0])
             else:
-                self._edges = tuple([x if x.grad_fn is None else x.grad_fn for x in inputs])
+                self._edges = tuple([x if x._fn is None else x._fn for x in inputs])
                 if self.save_inputs:
                     self._versions = tuple([x._vc[0] for x in inputs])
             self._seq = next(_sequence)
             self._released = False
             out._requires_grad = True
-            out.grad_fn = self
+            out._fn = self
         return out
 
     # -- helpers for backward -----------------------------------------------------------
@@ -345,10 +351,43 @@ class Function:
         >>> y.grad_fn.output is y
         True
         """
-        out = self.outputs[0]()
+        out = self._output_ref()()
         if out is None:
             raise RuntimeError(f"the output of {type(self).__name__} no longer exists")
         return out
+
+    @property
+    def outputs(self) -> list[weakref.ref]:
+        """Weak references to the output array (one), as in PyGrad.
+
+        Weak, so the graph holds no cycles: an output keeps its node alive, never
+        the other way round. The lean ops (``Mul``, ``Add``, ...) record the
+        reference only once the node is reached through its output (``grad_fn``,
+        ``creator``) or a consumer (``next_functions``): a weak reference per op
+        costs about 6% of a chain of small ops.
+
+        Examples
+        --------
+        >>> import numpygrad as npg
+        >>> x = npg.array(1.0, requires_grad=True)
+        >>> y = x * 2
+        >>> y.grad_fn.outputs[0]() is y
+        True
+        """
+        return [self._output_ref()]
+
+    @outputs.setter
+    def outputs(self, refs: list[weakref.ref]) -> None:
+        (self._out_ref,) = refs
+
+    def _output_ref(self) -> weakref.ref:
+        ref = self._out_ref
+        if ref is None:
+            # Unreachable through the public API: every way to reach a node (the
+            # array's grad_fn or creator, a consumer's next_functions, calling a
+            # Function object) links it to its output first.
+            raise RuntimeError(f"this {type(self).__name__} node was not linked to its output")
+        return ref
 
     @property
     def next_functions(self) -> tuple[Any, ...]:
@@ -364,7 +403,17 @@ class Function:
         >>> y.grad_fn.next_functions[0].next_functions
         (None, None)
         """
-        return tuple(e if isinstance(e, Function) else None for e in self._edges)
+        result = []
+        for k, e in enumerate(self._edges):
+            if not isinstance(e, Function):
+                result.append(None)
+                continue
+            if e._out_ref is None:
+                # A lean producer's output is this node's input (an in-place op on it
+                # would have linked the producer to the old value already).
+                e._out_ref = weakref.ref(self.inputs[k])
+            result.append(e)
+        return tuple(result)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"

@@ -111,7 +111,7 @@ def reshape(x: Any, *shape: Any) -> Array:
     """
     shape_t = _shape_arg(shape)
     if isinstance(x, Array) and x.data.shape == shape_t:
-        return x if x.grad_fn is None and not x.requires_grad else Reshape.apply(x, shape=shape_t)
+        return x if x._fn is None and not x.requires_grad else Reshape.apply(x, shape=shape_t)
     return Reshape.apply(x, shape=shape_t)
 
 

@@ -347,7 +347,7 @@ class Optimizer:
                     continue
                 if set_to_none:
                     p._grad = None
-                elif g.grad_fn is not None or g.requires_grad or not g.data.flags.writeable:
+                elif g._fn is not None or g.requires_grad or not g.data.flags.writeable:
                     # A graph-carrying or read-only gradient is replaced, never written into.
                     p.grad = Array(np.zeros_like(g.data))
                 else:

@@ -379,6 +379,51 @@ class TestMemory:
 
 
 # -- custom Function errors and broadcasting -----------------------------------------------
+class TestOutputLinks:
+    """Lean ops (Mul, Add, ...) keep no reference to their output until one is needed."""
+
+    def test_a_lean_node_is_linked_to_its_output_when_inspected(self):
+        x = leaf([1.0, 2.0])
+        y = x * 2
+        assert y._fn._out_ref is None            # nothing recorded at the op
+        assert y.grad_fn.outputs[0]() is y        # reaching the node links it
+        z = (x + 1).exp()                         # Exp reads its output: linked at once
+        assert z._fn._out_ref() is z
+        producer = z.grad_fn.next_functions[0]    # the Add, reached through its consumer
+        assert producer.output is z.grad_fn.inputs[0]
+
+    def test_function_object_called_directly_knows_its_output(self):
+        from numpygrad.ops.arithmetic import Mul
+
+        node = Mul()
+        y = node(leaf([1.0]), leaf([2.0]))
+        assert node.outputs[0]() is y and node.output is y
+
+    def test_hook_and_retained_grad_of_unlinked_lean_outputs(self):
+        calls = []
+        x = leaf([1.0, 2.0])
+        u = x * 3                                 # never inspected: not linked
+        u.register_hook(lambda g: calls.append(g.data.copy()))
+        v = u + 1
+        (v * u).sum().backward(retain_grad=True)
+        # d/du of (u + 1) * u = 2u + 1, with u = 3x
+        np.testing.assert_array_equal(calls[0], [7.0, 13.0])
+        assert len(calls) == 1
+        np.testing.assert_array_equal(u.grad.data, [7.0, 13.0])
+        np.testing.assert_array_equal(v.grad.data, [3.0, 6.0])
+        np.testing.assert_array_equal(x.grad.data, [21.0, 39.0])
+
+    def test_retained_grad_after_an_in_place_op_belongs_to_the_new_value(self):
+        a = leaf([1.0, 2.0])
+        y = a * 2
+        z = y + 1            # consumes the old value of y
+        y += 3               # y now holds the new value; the old one lives on in the graph
+        ((z * 1).sum() + (y * 5).sum()).backward(retain_grad=True)
+        np.testing.assert_array_equal(y.grad.data, [5.0, 5.0])   # not 5 + 6
+        np.testing.assert_array_equal(z.grad.data, [1.0, 1.0])
+        np.testing.assert_array_equal(a.grad.data, [12.0, 12.0])
+
+
 class TestGradientChecks:
     def test_wrong_number_of_gradients(self):
         class Bad2(npg.Function):
