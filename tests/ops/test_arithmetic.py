@@ -98,11 +98,16 @@ def test_self_operand_accumulates():
 
 
 def test_square_by_self_product_hands_one_product_to_both_inputs():
-    """``x * x`` computes ``g * x`` once; the engine adds it to itself, into fresh memory."""
+    """``x * x`` hands ``g * (x + x)`` to input 0 alone (one gradient, fresh memory)."""
     x = leaf([[1.0, -2.0], [3.0, 0.5]])
     h = x * 1.5  # a non-leaf operand as well
     up = np.array([[1.0, 2.0], [3.0, 4.0]])
-    (h * h).backward(up)
+    hh = h * h
+    with npg.no_grad():  # first order: the sum of both inputs' gradients, once
+        g0, g1 = hh.grad_fn.backward(npg.array(up))
+    assert g1 is None
+    assert_allclose(g0, up * 2 * h.data)
+    hh.backward(up)
     assert_allclose(x.grad, up * 2 * h.data * 1.5)
     assert not np.shares_memory(x.grad.data, up)
     y = leaf([3.0])
