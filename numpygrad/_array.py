@@ -394,6 +394,9 @@ class Array(_ArrayConvert, _ArrayInplace, _ArrayMethods):
         >>> x.grad
         Array(6.)
         """
+        if gradient is None and retain_graph is None and not create_graph and not retain_grad:
+            _engine._backward_loss(self)
+            return
         _engine.backward(self, None if gradient is None else [gradient], retain_graph,
                          create_graph, retain_grad)
 

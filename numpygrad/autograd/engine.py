@@ -101,15 +101,26 @@ def _run(
     # larger number: when a node is popped, all gradients it will receive have
     # arrived. No dependency-counting pass over the graph is needed.
     heap: list[tuple[int, Function]] = []
-    for r, g in zip(roots, root_grads):
-        fn = r.grad_fn  # (the property: the root's node learns its output)
-        key = fn if fn is not None else r
-        if key in pending:
-            pending[key] = (pending[key][0] + g, True)
-        else:
-            pending[key] = (g, False)
-            if fn is not None:
-                heappush(heap, (-fn._seq, fn))
+    # A chain needs no heap: a node whose gradient is complete while nothing else
+    # is pending runs next directly (see the single-gradient path below).
+    # Its gradient travels in locals, not through ``pending``.
+    direct: Function | None = None
+    direct_g: Any = None
+    direct_owned = False
+    if len(roots) == 1 and roots[0].grad_fn is not None:
+        # One root with a node (a loss): that node runs first, with the seed.
+        # (``grad_fn`` is the property: the root's node learns its output.)
+        direct, direct_g = roots[0]._fn, root_grads[0]
+    else:
+        for r, g in zip(roots, root_grads):
+            fn = r.grad_fn
+            key = fn if fn is not None else r
+            if key in pending:
+                pending[key] = (pending[key][0] + g, True)
+            else:
+                pending[key] = (g, False)
+                if fn is not None:
+                    heappush(heap, (-fn._seq, fn))
     target_keys: dict[Any, Array] = {}
     if targets is not None:
         for t in targets:
@@ -122,12 +133,6 @@ def _run(
     # as their consumers' inputs, as the gradients are handed over.
     outputs_of: dict[Function, Array] = {}
 
-    # A chain needs no heap: a node whose gradient is complete while nothing else
-    # is pending runs next directly (see the single-gradient path below).
-    # Its gradient travels in locals, not through ``pending``.
-    direct: Function | None = None
-    direct_g: Any = None
-    direct_owned = False
     while heap or direct is not None:
         if direct is not None:
             node, g, g_owned, direct = direct, direct_g, direct_owned, None
@@ -333,10 +338,7 @@ def _seed_grads(
         g = None if grad_outputs is None else grad_outputs[k]
         if g is None:
             if out.data.size != 1:
-                raise RuntimeError(
-                    "grad can be implicitly created only for scalar outputs; "
-                    f"output {k} has shape {out.shape}, pass a gradient of that shape"
-                )
+                raise _implicit_error(k, out)
             # The implicit 1 is shared and read-only; _store_grad copies a gradient it
             # does not own, so it never becomes anybody's .grad.
             seeds.append(_wrap(_shared_ones(out.data.shape, out.data.dtype)))
@@ -354,6 +356,39 @@ def _seed_grads(
             g = g.detach()
         seeds.append(g)
     return seeds
+
+
+def _no_grad_error(k: int) -> RuntimeError:
+    return RuntimeError(
+        f"element {k} of tensors does not require grad and does not have a grad_fn")
+
+
+def _implicit_error(k: int, out: Array) -> RuntimeError:
+    return RuntimeError(
+        "grad can be implicitly created only for scalar outputs; "
+        f"output {k} has shape {out.shape}, pass a gradient of that shape"
+    )
+
+
+def _backward_loss(root: Array) -> None:
+    """``root.backward()`` with every argument left at its default (a training step's call).
+
+    What :func:`backward` does for that case, without its argument handling:
+    inside a training step, between matrix products that push the interpreter's
+    data out of the caches, every line of it costs several times its usual time.
+    """
+    if not root._requires_grad:
+        raise _no_grad_error(0)
+    data = root.data
+    if data.size != 1:
+        raise _implicit_error(0, root)
+    # The implicit 1 is shared and read-only (see _seed_grads).
+    seed = _wrap(_shared_ones(data.shape, data.dtype))
+    token = _grad_enabled.set(False)
+    try:
+        _run((root,), (seed,), False, False, False, None)
+    finally:
+        _grad_enabled.reset(token)
 
 
 def _as_list(x: Any) -> list[Any]:
@@ -376,9 +411,7 @@ def _start(
         grad_outputs = [grad_outputs]
     for k, out in enumerate(outs):
         if not out._requires_grad:
-            raise RuntimeError(
-                f"element {k} of tensors does not require grad and does not have a grad_fn"
-            )
+            raise _no_grad_error(k)
     seeds = _seed_grads(outs, grad_outputs, create_graph)
     token = _grad_enabled.set(create_graph)
     try:

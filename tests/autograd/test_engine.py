@@ -50,6 +50,25 @@ class TestSeed:
         (x * 1.0).backward()
         assert x.grad.item() == 1.0  # the seed is still 1
 
+    @pytest.mark.parametrize("call", ["method", "method_retain_false", "function"])
+    def test_default_backward_matches_the_general_entry(self, call):
+        # ``y.backward()`` with no arguments takes a shorter entry into the engine;
+        # hooks on the loss, retained gradients and leaf accumulation behave alike.
+        x = leaf([1.0, -2.0, 3.0])
+        x.grad = npg.array([10.0, 10.0, 10.0], dtype=np.float64)
+        h = npg.tanh(x * 2.0)
+        h.retain_grad()
+        loss = (h * h).sum()
+        loss.register_hook(lambda g: g * 3.0)
+        {"method": lambda: loss.backward(),
+         "method_retain_false": lambda: loss.backward(retain_graph=False),
+         "function": lambda: npg.autograd.backward(loss)}[call]()
+        t = np.tanh(np.array([2.0, -4.0, 6.0]))
+        np.testing.assert_allclose(h.grad.data, 3.0 * 2 * t)
+        np.testing.assert_allclose(x.grad.data, 10.0 + 3.0 * 2 * t * (1 - t * t) * 2.0)
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            loss.backward()
+
     @pytest.mark.parametrize("kind", ["array", "ndarray", "list"])
     def test_explicit_gradient(self, kind):
         x = leaf([1.0, 2.0, 3.0])
