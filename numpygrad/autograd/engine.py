@@ -145,9 +145,10 @@ def _run(
             ref = node._out_ref
             out = ref() if ref is not None else outputs_of.get(node)
             if out is not None:
-                if out._hooks:
+                # (Hooks and retain_grad set ``_watched``: without ``watch`` there are none.)
+                if watch and out._hooks:
                     g, g_owned = _run_hooks(out, g, g_owned)
-                if store_outputs and (retain_all or out._retains_grad):
+                if watch and store_outputs and (retain_all or out._retains_grad):
                     _store_grad(out, g, g_owned, create_graph)
                     g_owned = False
                 if node.save_output and out._vc[0] != node._out_version:

@@ -351,7 +351,10 @@ class Function:
         >>> y.grad_fn.output is y
         True
         """
-        out = self._output_ref()()
+        # (``_output_ref`` inlined for the common case: backward of tanh, exp, relu...
+        # reads this once per node.)
+        ref = self._out_ref
+        out = ref() if ref is not None else self._output_ref()()
         if out is None:
             raise RuntimeError(f"the output of {type(self).__name__} no longer exists")
         return out
