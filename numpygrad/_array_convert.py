@@ -346,7 +346,10 @@ class _ArrayConvert:
     clone = copy
 
     def float(self) -> Array:
-        """Cast to the default float dtype (differentiable for float input).
+        """Cast to float32 (differentiable for float input).
+
+        Always float32, as ``torch.Tensor.float`` and :meth:`Module.float
+        <numpygrad.nn.Module.float>`, whatever :func:`~numpygrad.set_default_dtype` says.
 
         Examples
         --------
@@ -354,7 +357,7 @@ class _ArrayConvert:
         >>> npg.array([1, 2]).float()
         Array([1., 2.])
         """
-        return _ew.cast(self, _default_dtype.get())
+        return _ew.cast(self, np.float32)
 
     def double(self) -> Array:
         """Cast to float64 (differentiable for float input).

@@ -42,6 +42,16 @@ class TestConstruction:
         assert npg.array([[1.0]]).dtype == np.float64
         assert npg.array([1, 2]).dtype == np.int64  # ints are unaffected
 
+    def test_float_and_double_are_fixed_dtypes_like_torch(self, float64_default):
+        # torch.Tensor.float() is float32 whatever the default dtype; so is Module.float().
+        x = npg.array([1.0, 2.0], requires_grad=True)  # float64 here
+        y = x.float()
+        assert y.dtype == np.float32 and npg.array([1, 2]).float().dtype == np.float32
+        assert y.double().dtype == np.float64
+        y.sum().backward()
+        assert x.grad.dtype == np.float64
+        np.testing.assert_array_equal(x.grad.data, [1.0, 1.0])
+
     @given(hnp.arrays(st.sampled_from(DTYPES), shapes()))
     def test_ndarrays_keep_dtype_and_are_copied(self, nd):
         a = npg.array(nd)

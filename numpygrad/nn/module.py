@@ -22,6 +22,7 @@ from typing import Any
 
 from numpygrad._array import Array
 from numpygrad.nn._discovery import _ModuleDiscovery
+from numpygrad.nn._dtype_methods import _ModuleDtype
 from numpygrad.nn._hooks import RemovableHandle as RemovableHandle  # re-exported
 from numpygrad.nn._hooks import _ModuleHooks
 from numpygrad.nn._state import IncompatibleKeys as IncompatibleKeys  # re-exported
@@ -69,9 +70,10 @@ def _walk_container(path: str, value: Any, seen: set[int]) -> Iterator[tuple[str
 
 
 # The methods live in mixins by topic: hook registration (_hooks), walking the module tree
-# (_discovery), and mode, gradients and state_dict (_state). Calling, attribute registration
-# and _own_members, on which every walk is built, stay here.
-class Module(_ModuleHooks, _ModuleDiscovery, _ModuleState):
+# (_discovery), mode, gradients and state_dict (_state), and dtype conversion
+# (_dtype_methods). Calling, attribute registration and _own_members, on which every walk is
+# built, stay here.
+class Module(_ModuleHooks, _ModuleDiscovery, _ModuleState, _ModuleDtype):
     """Base class for all layers and models.
 
     Subclasses call ``super().__init__()``, assign their parameters, buffers and submodules as
