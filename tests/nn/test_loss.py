@@ -187,6 +187,58 @@ def test_cross_entropy_non_contiguous_logits(layout):
     np.testing.assert_array_equal(view, LOGITS)  # the input is not written to
 
 
+
+def _cross_entropy_reference(x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row losses and d loss_i / d x_i in float64, written out row by row."""
+    losses, grads = [], []
+    for row, k in zip(x.astype(np.float64), t):
+        m = row.max()
+        e = np.exp(row - m)
+        losses.append(m + np.log(e.sum()) - row[k])
+        g = e / e.sum()
+        g[k] -= 1
+        grads.append(g)
+    return np.array(losses), np.array(grads)
+
+
+@pytest.mark.parametrize("shape", [(6, 4), (16, 10), (40, 10), (128, 10), (64, 64), (200, 150)])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_batches_of_every_shape_match_a_row_by_row_reference(shape, reduction,
+                                                                           dtype):
+    # Batches of many rows and few classes are reduced in a transposed copy, the
+    # others row by row: both must give the same losses and a C-ordered gradient.
+    rng = np.random.default_rng(sum(shape))
+    logits = (rng.standard_normal(shape) * 4).astype(dtype)
+    logits[1] = 0.0
+    logits[2, :2] = [1e4, -1e4]  # stable at extreme logits
+    logits[3, 1:] = -np.inf  # impossible classes
+    targets = rng.integers(0, shape[1], shape[0])
+    targets[3] = 0
+    x = npg.array(logits, requires_grad=True)
+    loss = F.cross_entropy(x, targets, reduction=reduction)
+    ref_losses, ref_grads = _cross_entropy_reference(logits, targets)
+    scale = {"mean": 1 / shape[0], "sum": 1.0, "none": 1.0}[reduction]
+    ref = ref_losses if reduction == "none" else ref_losses.sum() * scale
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(loss.data, ref, rtol=tol, atol=tol)
+    seed = rng.standard_normal(loss.shape).astype(dtype)
+    loss.backward(seed)
+    rows = seed[:, None] if reduction == "none" else seed * scale
+    np.testing.assert_allclose(x.grad.data, ref_grads * rows, rtol=tol, atol=tol)
+    assert x.grad.data.flags.c_contiguous and x.grad.dtype == dtype
+
+
+def test_cross_entropy_of_many_rows_keeps_nan_and_infinite_rows_to_themselves():
+    logits = np.zeros((40, 10), np.float32)
+    logits[0, 0] = np.nan
+    logits[1, 1] = np.inf
+    logits[2] = -np.inf
+    losses = F.cross_entropy(npg.array(logits), np.zeros(40, np.int64), reduction="none")
+    assert np.isnan(losses.data[:3]).all()
+    np.testing.assert_allclose(losses.data[3:], np.log(10), rtol=1e-6)
+
+
 REGRESSION = [
     (F.mse_loss, "mse_loss", {}),
     (F.l1_loss, "l1_loss", {}),
