@@ -54,6 +54,25 @@ def is_floating(dtype: np.dtype) -> bool:
     return dtype.kind == "f"
 
 
+def as_floating(x: np.ndarray) -> np.ndarray:
+    """``x`` itself if floating or complex; integer and boolean data in the default float dtype.
+
+    What the ops that only make sense in floating point (``exp``, ``tanh``,
+    ``softmax``, ``inv``, ...) do with integer input: PyTorch's rule.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numpygrad._dtype import as_floating
+    >>> as_floating(np.array([1, 2])).dtype
+    dtype('float32')
+    >>> x = np.array([1.0], dtype=np.float64)
+    >>> as_floating(x) is x
+    True
+    """
+    return x if x.dtype.kind in "fc" else x.astype(_default_dtype.get())
+
+
 def scalar_dtype(value: Any, like: np.dtype | None) -> np.dtype:
     """The dtype a Python scalar takes when it meets an array of dtype ``like``.
 

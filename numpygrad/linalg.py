@@ -14,7 +14,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from numpygrad._array import Array
-from numpygrad._dtype import get_default_dtype
+from numpygrad._dtype import as_floating
 from numpygrad.autograd.function import Function, lift
 from numpygrad.autograd.grad_mode import is_grad_enabled
 from numpygrad.ops.einsum import diagonal as _diagonal
@@ -27,11 +27,6 @@ __all__ = ["LinAlgError", "inv", "det", "solve", "norm", "vector_norm", "matrix_
            "matmul", "outer", "tensordot", "trace", "diagonal", "matrix_transpose"]
 
 LinAlgError = np.linalg.LinAlgError
-
-
-def _float(x: np.ndarray) -> np.ndarray:
-    # LAPACK works in floating point; integers take the default float dtype.
-    return x if x.dtype.kind in "fc" else x.astype(get_default_dtype())
 
 
 def _check_square(name: str, shape: tuple[int, ...]) -> None:
@@ -65,7 +60,7 @@ class Inv(Function):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         try:
-            return np.linalg.inv(_float(x))
+            return np.linalg.inv(as_floating(x))
         except LinAlgError:
             raise LinAlgError(f"inv: the matrix of shape {x.shape} is singular (a batch "
                               "holds at least one singular matrix)" if x.ndim > 2 else
@@ -115,7 +110,7 @@ class Det(Function):
     save_output = True
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.linalg.det(_float(x))
+        return np.linalg.det(as_floating(x))
 
     def backward(self, grad: Array) -> Array:
         (x,) = self.inputs
@@ -162,7 +157,7 @@ class Solve(Function):
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         try:
-            return np.linalg.solve(_float(a), _float(b))
+            return np.linalg.solve(as_floating(a), as_floating(b))
         except LinAlgError:
             raise LinAlgError(f"solve: the matrix of shape {a.shape} is singular"
                               + (" (a batch holds at least one singular matrix)"

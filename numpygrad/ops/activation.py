@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from numpygrad._array import Array
-from numpygrad._dtype import get_default_dtype
+from numpygrad._dtype import as_floating
 from numpygrad.autograd.function import Function
 from numpygrad.ops.elementwise import exp
 from numpygrad.ops.reduction import Sum
@@ -41,10 +41,6 @@ def _resolve_axis(x: Any, axis: int | None, dim: int | None) -> int | None:
     return axis
 
 
-def _floating(x: np.ndarray) -> np.ndarray:
-    return x if x.dtype.kind in "fc" else x.astype(get_default_dtype())
-
-
 class Softmax(Function):
     """``exp(x - max) / sum(exp(x - max))`` along ``axis``.
 
@@ -58,7 +54,7 @@ class Softmax(Function):
         self.axis = axis
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _floating(x)
+        x = as_floating(x)
         if x.size == 0:  # max of an empty axis raises; the result is empty anyway
             return x.copy()
         with np.errstate(**_quiet):
@@ -107,7 +103,7 @@ class LogSoftmax(Function):
         self.axis = axis
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _floating(x)
+        x = as_floating(x)
         if x.size == 0:
             return x.copy()
         with np.errstate(**_quiet):

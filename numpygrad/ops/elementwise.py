@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from numpygrad._array import Array, _wrap
-from numpygrad._dtype import get_default_dtype
+from numpygrad._dtype import as_floating
 from numpygrad.autograd.function import Function, lift
 from numpygrad.autograd.grad_mode import _grad_enabled
 
@@ -31,11 +31,6 @@ __all__ = [
 # log, sqrt, reciprocal and log1p meet poles on purpose (inf and nan are the
 # correct IEEE results, as in PyTorch), so only those silence the warnings.
 _quiet = {"divide": "ignore", "invalid": "ignore", "over": "ignore", "under": "ignore"}
-
-
-def floating(x: np.ndarray) -> np.ndarray:
-    """Integer and boolean data take the default float dtype (PyTorch's rule)."""
-    return x if x.dtype.kind in "fc" else x.astype(get_default_dtype())
 
 
 class Exp(Function):
@@ -66,7 +61,7 @@ class Exp(Function):
         array([1.        , 2.71828183])
         """
         with np.errstate(over="ignore", under="ignore"):  # exp(89) is inf in float32
-            return np.exp(floating(x))
+            return np.exp(as_floating(x))
 
     def backward(self, grad: Array) -> Array:
         """Return ``grad * exp(x)``, read from the saved output.
@@ -107,7 +102,7 @@ class Expm1(Function):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):
-            return np.expm1(floating(x))
+            return np.expm1(as_floating(x))
 
     def backward(self, grad: Array) -> Array:
         return grad * (self.output + 1)
@@ -150,7 +145,7 @@ class Log(Function):
         array([0., 1.])
         """
         with np.errstate(**_quiet):
-            return np.log(floating(x))
+            return np.log(as_floating(x))
 
     def backward(self, grad: Array) -> Array:
         """Return ``grad / x``.
@@ -186,7 +181,7 @@ class Log1p(Function):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         with np.errstate(**_quiet):
-            return np.log1p(floating(x))
+            return np.log1p(as_floating(x))
 
     def backward(self, grad: Array) -> Array:
         return grad / (self.inputs[0] + 1)
@@ -232,7 +227,7 @@ class Sqrt(Function):
         array([2., 3.])
         """
         with np.errstate(**_quiet):
-            return np.sqrt(floating(x))
+            return np.sqrt(as_floating(x))
 
     def backward(self, grad: Array) -> Array:
         """Return ``grad / (2 * sqrt(x))``, read from the saved output.
@@ -295,7 +290,7 @@ class Reciprocal(Function):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore"):
-            return 1 / floating(x)
+            return 1 / as_floating(x)
 
     def backward(self, grad: Array) -> Array:
         out = self.output
@@ -454,7 +449,7 @@ class LogAddExp(Function):
     __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.logaddexp(floating(a), floating(b))
+        return np.logaddexp(as_floating(a), as_floating(b))
 
     def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
         # d/da = exp(a - out) = sigmoid(a - b): bounded, so large inputs stay finite.

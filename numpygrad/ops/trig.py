@@ -12,16 +12,11 @@ from typing import Any
 import numpy as np
 
 from numpygrad._array import Array, _wrap
-from numpygrad._dtype import get_default_dtype
+from numpygrad._dtype import as_floating
 from numpygrad.autograd.function import Function
 from numpygrad.autograd.grad_mode import _grad_enabled
 
 __all__ = ["sin", "cos", "tan", "tanh", "sigmoid"]
-
-
-def _floating(x: np.ndarray) -> np.ndarray:
-    """Integer and boolean data take the default float dtype (PyTorch's rule)."""
-    return x if x.dtype.kind in "fc" else x.astype(get_default_dtype())
 
 
 class Sin(Function):
@@ -30,7 +25,7 @@ class Sin(Function):
     __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.sin(_floating(x))
+        return np.sin(as_floating(x))
 
     def backward(self, grad: Array) -> Array:
         return grad * cos(self.inputs[0])
@@ -54,7 +49,7 @@ class Cos(Function):
     __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.cos(_floating(x))
+        return np.cos(as_floating(x))
 
     def backward(self, grad: Array) -> Array:
         return -grad * sin(self.inputs[0])
@@ -81,7 +76,7 @@ class Tan(Function):
     save_output = True
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.tan(_floating(x))
+        return np.tan(as_floating(x))
 
     def backward(self, grad: Array) -> Array:
         out = self.output
@@ -109,7 +104,7 @@ class Tanh(Function):
     save_output = True
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.tanh(_floating(x))
+        return np.tanh(as_floating(x))
 
     def backward(self, grad: Array) -> Array:
         out = self.output
@@ -148,7 +143,7 @@ class Sigmoid(Function):
     save_output = True
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _floating(x)
+        x = as_floating(x)
         # An explicit output keeps 0-d results arrays, so the in-place steps work.
         out = np.negative(x, out=np.empty_like(x))
         with np.errstate(over="ignore"):
