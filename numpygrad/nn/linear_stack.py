@@ -35,6 +35,7 @@ from numpygrad.nn.linear import (
     AffineRelu,
     _affine,
     _column_sums,
+    _product,
     _transposed_product,
 )
 from numpygrad.ops.arithmetic import Cast
@@ -144,16 +145,17 @@ class LinearStack(Function):
         for k in range(last, -1, -1):
             has_bias, relu = layout[k]
             if relu:
+                # ``!= 0``: ReLU's rule, as in AffineRelu (a NaN passes its gradient on).
                 if k < last:
                     # g is the input gradient this loop computed for the layer above:
                     # nobody else holds it, so it is masked in place.
-                    g = np.multiply(g, self.hidden[k] > 0, out=g)
+                    g = np.multiply(g, self.hidden[k] != 0, out=g)
                 else:
-                    g = np.multiply(g, self.output.data > 0)
+                    g = np.multiply(g, self.output.data != 0)
             a_prev = inputs[0].data if k == 0 else self.hidden[k - 1]
             j = starts[k]
             if need[j]:
-                result[j] = _wrap(g.T.dot(a_prev))
+                result[j] = _wrap(_product(g.T, a_prev))
             if has_bias and need[j + 1]:
                 result[j + 1] = _wrap(_column_sums(g))
             if lowest >= j:
@@ -167,7 +169,7 @@ class LinearStack(Function):
                 # the product itself is faster).
                 gx = _transposed_product(w.T, g.T, g.shape[0], w.shape[1])
             else:
-                gx = g.dot(w)
+                gx = _product(g, w)
             if k == 0:
                 result[0] = _wrap(gx)
                 break

@@ -213,3 +213,52 @@ def test_small_float32_batch_product_orientation(rows, fused, reorient, monkeypa
     mask = (want > 0).astype(np.float64)
     np.testing.assert_allclose(layer.weight.grad.data, mask.T @ x64, rtol=1e-5, atol=1e-4)
     np.testing.assert_allclose(x.grad.data, mask @ w64, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("matmul_from", [0, 1 << 62], ids=["np.matmul", "np.dot"])
+@pytest.mark.parametrize("model", ["linear", "affine_relu", "stack"])
+def test_products_by_dot_or_matmul_agree_with_float64(model, matmul_from, monkeypatch):
+    # Products with large results run through np.matmul (np.dot zero-fills its
+    # result first), small ones through np.dot: force each way through every call
+    # site (forward, transposed forward, weight and input gradients).
+    import numpygrad.nn.linear as linear_module
+    from numpygrad.nn.linear import AffineRelu
+
+    monkeypatch.setattr(linear_module, "_MATMUL_FROM", matmul_from)
+    npg.random.manual_seed(3)
+    layers = [nn.Linear(24, 16), nn.ReLU(), nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 5)]
+    x = npg.random.randn(8, 24).astype(np.float32).requires_grad_()
+    if model == "linear":
+        layers = layers[:1]
+        out = layers[0](x)
+    elif model == "affine_relu":
+        layers = layers[:1]
+        out = AffineRelu.apply(x, layers[0].weight, layers[0].bias)
+    else:
+        out = nn.Sequential(*layers)(x)
+    upstream = np.linspace(-1, 1, out.size, dtype=np.float32).reshape(out.shape)
+    out.backward(upstream)
+    params = [p for m in layers for p in m.parameters()]
+
+    # float64 reference, written out in NumPy.
+    h, acts = x.data.astype(np.float64), []
+    linears = [m for m in layers if isinstance(m, nn.Linear)]
+    for k, m in enumerate(linears):
+        acts.append(h)
+        h = h @ m.weight.data.astype(np.float64).T + m.bias.data
+        if model == "affine_relu" or k < len(linears) - 1:
+            h = np.maximum(h, 0)
+    np.testing.assert_allclose(out.data, h, rtol=1e-5, atol=1e-5)
+    g = upstream.astype(np.float64)
+    want = []
+    for k in range(len(linears) - 1, -1, -1):
+        if model == "affine_relu" or k < len(linears) - 1:
+            out_k = h if k == len(linears) - 1 else acts[k + 1]
+            g = g * (out_k > 0)
+        w = linears[k].weight.data.astype(np.float64)
+        want = [g.T @ acts[k], g.sum(axis=0)] + want
+        g = g @ w
+    for p, w in zip(params, want):
+        assert p.grad.dtype == np.float32
+        np.testing.assert_allclose(p.grad.data, w, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(x.grad.data, g, rtol=1e-5, atol=1e-5)
