@@ -44,12 +44,19 @@ def _normal_cdf(x: np.ndarray) -> np.ndarray:
     return (0.5 * (1.0 + _erf(x / _SQRT2))).astype(x.dtype, copy=False)
 
 
-def _normal_pdf(x: Any) -> Any:
-    """phi(x) for an ndarray or (differentiably) an Array."""
-    if isinstance(x, Array):
-        return exp(x * x * -0.5) * _INV_SQRT_2PI
-    with np.errstate(under="ignore"):
-        return np.exp(-0.5 * x * x) * _INV_SQRT_2PI
+def _normal_pdf(x: Array) -> Array:
+    """phi(x) of an Array, differentiably."""
+    return exp(x * x * -0.5) * _INV_SQRT_2PI
+
+
+def _gelu_slope(x: np.ndarray, cdf: np.ndarray) -> np.ndarray:
+    """GELU's derivative ``Phi(x) + x phi(x)`` of raw arrays, in the input's dtype.
+
+    At +-inf this is inf * 0 = nan, PyTorch's value, and silent like PyTorch.
+    """
+    with np.errstate(under="ignore", over="ignore", invalid="ignore"):
+        pdf = np.exp(-0.5 * x * x) * _INV_SQRT_2PI
+        return (cdf + x * pdf).astype(x.dtype, copy=False)
 
 
 class NormalCdfOp(Function):
@@ -108,13 +115,18 @@ class EluOp(Function):
 
     def backward(self, grad: Array) -> Array:
         x = self.inputs[0]
+        # PyTorch's test is x <= 0 (not "not x > 0"): nan takes the linear branch, gradient 1.
+        nonpositive = x.data <= 0
         # Double where: exp sees only the non-positive part, so large x cannot overflow.
-        safe = where(x > 0, 0, x)
-        return grad * where(x > 0, 1, exp(safe) * self.alpha)
+        safe = where(nonpositive, x, 0)
+        return grad * where(nonpositive, exp(safe) * self.alpha, 1)
 
 
 def elu(x: Any, alpha: float = 1.0) -> Array:
     """Exponential linear unit: ``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise.
+
+    At nan the output is nan and, as in PyTorch, the gradient is 1 (the
+    exponential branch is taken only where ``x <= 0``).
 
     Examples
     --------
@@ -133,23 +145,34 @@ class GeluOp(Function):
         self.approximate = approximate
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        # At -inf both forms are -inf * 0 = nan (PyTorch's value, given silently like PyTorch);
+        # x^3 may overflow to inf, where tanh is 1 anyway.
         if self.approximate == "tanh":
-            self.t = np.tanh(_GELU_K * (x + _GELU_C * x * x * x))
-            return 0.5 * x * (1 + self.t)
+            with np.errstate(over="ignore", invalid="ignore"):
+                self.t = np.tanh(_GELU_K * (x + _GELU_C * x * x * x))
+                return 0.5 * x * (1 + self.t)
         self.cdf = _normal_cdf(x)
-        return x * self.cdf
+        with np.errstate(invalid="ignore"):
+            return x * self.cdf
 
     def backward(self, grad: Array) -> Array:
         x = self.inputs[0]
         if self.approximate == "tanh":
-            # d/dx = (1 + t)/2 + x (1 - t^2) k (1 + 3 c x^2) / 2
-            t = tanh((x + x * x * x * _GELU_C) * _GELU_K) if is_grad_enabled() else _wrap(self.t)
-            return grad * ((1 + t) * 0.5 + x * (1 - t * t) * (1 + x * x * (3 * _GELU_C))
-                           * (0.5 * _GELU_K))
+            # d/dx = (1 + t)/2 + x (1 - t^2) k (1 + 3 c x^2) / 2; at +-inf x (1 - t^2) is
+            # inf * 0 = nan, PyTorch's value, silenced like the overflow of x^2.
+            if not is_grad_enabled():  # first order: raw NumPy, no nodes
+                xd, t = x.data, self.t
+                with np.errstate(over="ignore", invalid="ignore"):
+                    return _wrap(grad.data * ((1 + t) * 0.5 + xd * (1 - t * t)
+                                              * (1 + xd * xd * (3 * _GELU_C)) * (0.5 * _GELU_K)))
+            with np.errstate(over="ignore", invalid="ignore"):
+                t = tanh((x + x * x * x * _GELU_C) * _GELU_K)
+                return grad * ((1 + t) * 0.5 + x * (1 - t * t) * (1 + x * x * (3 * _GELU_C))
+                               * (0.5 * _GELU_K))
         if is_grad_enabled():  # create_graph: Phi as a node keeps the second derivative
-            return grad * (NormalCdfOp.apply(x) + x * _normal_pdf(x))
-        xd = x.data
-        return grad * _wrap((self.cdf + xd * _normal_pdf(xd)).astype(xd.dtype, copy=False))
+            with np.errstate(over="ignore", invalid="ignore"):  # +-inf * phi(+-inf): nan
+                return grad * (NormalCdfOp.apply(x) + x * _normal_pdf(x))
+        return _wrap(grad.data * _gelu_slope(x.data, self.cdf))
 
 
 def gelu(x: Any, approximate: str = "none") -> Array:
@@ -177,16 +200,24 @@ class SiluOp(Function):
     """``x * sigmoid(x)``."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore", under="ignore"):
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
             # exp(-|x|) never overflows; the two branches give sigmoid(x) without inf/inf.
             e = np.exp(-np.abs(x))
             self.s = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
-        return x * self.s
+            # -inf * sigmoid(-inf) = -inf * 0 = nan: PyTorch's value, silent like PyTorch.
+            return x * self.s
 
     def backward(self, grad: Array) -> Array:
         x = self.inputs[0]
-        s = sigmoid(x) if is_grad_enabled() else _wrap(self.s)
-        return grad * (s * (1 + x * (1 - s)))
+        # At +inf x (1 - s) is inf * 0 and at -inf s (1 + x (1 - s)) is 0 * -inf: nan,
+        # PyTorch's value, silenced (PyTorch gives no warning).
+        if not is_grad_enabled():  # first order: raw NumPy, no nodes
+            xd, s = x.data, self.s
+            with np.errstate(invalid="ignore"):
+                return _wrap(grad.data * (s * (1 + xd * (1 - s))))
+        with np.errstate(invalid="ignore"):
+            s = sigmoid(x)
+            return grad * (s * (1 + x * (1 - s)))
 
 
 def silu(x: Any) -> Array:

@@ -368,8 +368,14 @@ class Pow(Function):
     """``a ** b``; both arguments are differentiable.
 
     Conventions (PyTorch's): the derivative w.r.t. the base is 0 wherever the
-    exponent is 0 (also at base 0), and the derivative w.r.t. the exponent is
-    0 at base 0 and nan for a negative base.
+    exponent is 0 (also at base 0); the derivative w.r.t. the exponent is
+    ``a**b * log(a)`` (nan for a negative base) except that it is 0 where the
+    base is 0 and the exponent is >= 0. At base 0 with a negative exponent it
+    stays ``inf * log(0) = -inf`` (nan for a nan exponent), as in PyTorch.
+
+    ``power`` gives a Python-number exponent of -0.5 to :class:`PowRsqrt`
+    instead (PyTorch's ``rsqrt``); NumPy already computes ``x ** 0.5`` as
+    ``sqrt``, as PyTorch does.
 
     Examples
     --------
@@ -423,18 +429,47 @@ class Pow(Function):
         if self.needs_input_grad[0]:
             if b.ndim == 0 and not b.requires_grad:
                 e = b.data.item()
-                ga = grad * (e * a ** (e - 1)) if e != 0 else grad * 0
+                # Exponent 0: zeros, not grad * 0, so an inf or nan upstream gradient stays
+                # out (PyTorch's zeros_like).
+                ga = grad * (e * a ** (e - 1)) if e != 0 else _wrap(np.zeros_like(grad.data))
             else:
                 # Where b == 0 use b = 1 inside the unused branch: 0 * 0**-1 would be
                 # 0 * inf = nan (and a warning) even though where() discards it.
                 bs = where(b == 0, 1, b)
                 ga = grad * where(b == 0, 0, bs * a ** (bs - 1))
         if self.needs_input_grad[1]:
-            out = a**b
-            gb = grad * where(a == 0, 0, out * log(where(a == 0, 1, a)))
+            # PyTorch zeroes the gradient only where a == 0 and b >= 0; at a == 0 with
+            # b < 0 it is inf * log(0) = -inf, and nan for b = nan (0**nan is nan). The
+            # safe base keeps log(0) out of the discarded branch (create_graph would
+            # differentiate it: 0 * inf = nan).
+            zero = _wrap((a.data == 0) & (b.data >= 0))
+            with np.errstate(invalid="ignore"):  # inf**-inf * log(inf) = 0 * inf: nan, silently
+                gb = grad * where(zero, 0, a**b * log(where(zero, 1, a)))
         return ga, gb
 
 
+class PowRsqrt(Pow):
+    """``a ** -0.5`` for a Python-number exponent, computed as PyTorch does: ``1 / sqrt(a)``.
+
+    PyTorch's ``pow`` with the scalar exponent -0.5 runs ``rsqrt``: nan at -inf
+    and -inf at -0.0, where C's ``pow`` (NumPy's) gives 0 and +inf, and the two
+    can differ in the last bit elsewhere. The gradient of ``x ** 0.5``,
+    ``0.5 * x ** -0.5``, comes here too. The backward is :class:`Pow`'s.
+
+    Examples
+    --------
+    >>> import numpygrad as npg
+    >>> npg.array([4.0, -0.0, -npg.inf]) ** -0.5
+    Array([ 0.5, -inf,  nan])
+    """
+
+    __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.dtype.kind != "f":  # integers: pow promotes them first
+            return super().forward(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 1 / np.sqrt(a)
 
 
 def power(a: Any, b: Any) -> Array:
@@ -448,6 +483,10 @@ def power(a: Any, b: Any) -> Array:
     >>> x.grad
     Array([2., 4., 6.])
     """
+    # Only a Python number, as in PyTorch (whose tensor exponents always use pow); the
+    # type test comes first, so x ** 2 pays a single cheap check.
+    if isinstance(b, float) and b == -0.5:
+        return PowRsqrt.apply(a, b)
     return Pow.apply(a, b)
 
 

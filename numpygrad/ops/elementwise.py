@@ -310,7 +310,7 @@ def reciprocal(x: Any) -> Array:
 
 
 class Abs(Function):
-    """``|x|``; the gradient at 0 is 0 (PyTorch's convention)."""
+    """``|x|``; the gradient is ``sign(x)``: 0 at 0 and at nan (PyTorch's ``sgn``)."""
 
     __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
@@ -319,11 +319,12 @@ class Abs(Function):
 
     def backward(self, grad: Array) -> Array:
         # sign(x) is piecewise constant, so a constant keeps create_graph exact.
-        return grad * _wrap(np.sign(self.inputs[0].data))
+        # PyTorch's sign, not np.sign: the gradient at nan is 0, not nan.
+        return grad * _wrap(_sign(self.inputs[0].data))
 
 
 def abs(x: Any) -> Array:  # noqa: A001 - NumPy's name
-    """Elementwise absolute value; its gradient at 0 is 0.
+    """Elementwise absolute value; its gradient at 0 (and at nan) is 0, as in PyTorch.
 
     Examples
     --------
@@ -378,15 +379,23 @@ def where(condition: Any, a: Any, b: Any) -> Array:
     return Where.apply(condition, a, b)
 
 
-def _tie_share(first: np.ndarray, second: np.ndarray, wins: np.ndarray, dtype: Any) -> np.ndarray:
-    """1 where the first operand was chosen, 0.5 at ties, 0 elsewhere."""
-    share = np.asarray(wins, dtype=dtype)  # an array even for 0-d inputs
-    share[first == second] = 0.5
+def _share(loses: np.ndarray, ties: np.ndarray, dtype: Any) -> np.ndarray:
+    """One operand's share of the gradient of maximum / minimum (PyTorch's rule).
+
+    0 where the operand lost, 0.5 at ties, 1 elsewhere: where it won, and also
+    where either operand is nan (then the result is nan and, as in PyTorch,
+    both operands get the full gradient).
+    """
+    share = np.asarray(np.logical_not(loses), dtype=dtype)  # an array even for 0-d inputs
+    share[ties] = 0.5
     return share
 
 
 class Maximum(Function):
-    """Elementwise maximum; ties split the gradient evenly (PyTorch)."""
+    """Elementwise maximum; ties split the gradient evenly (PyTorch).
+
+    Where an input is nan the result is nan and both inputs get the gradient.
+    """
 
     __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
@@ -394,16 +403,20 @@ class Maximum(Function):
         return np.maximum(a, b)
 
     def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
+        # The shares are piecewise constant: constants keep create_graph exact.
         a, b = self.inputs[0].data, self.inputs[1].data
-        share = _tie_share(a, b, a > b, grad.data.dtype)
+        ties, dtype = a == b, grad.data.dtype
         return (
-            grad * _wrap(share) if self.needs_input_grad[0] else None,
-            grad * _wrap(1 - share) if self.needs_input_grad[1] else None,
+            grad * _wrap(_share(a < b, ties, dtype)) if self.needs_input_grad[0] else None,
+            grad * _wrap(_share(a > b, ties, dtype)) if self.needs_input_grad[1] else None,
         )
 
 
 def maximum(a: Any, b: Any) -> Array:
     """Elementwise maximum; at ties each input gets half the gradient.
+
+    A nan in either input makes the result nan (NumPy and PyTorch agree) and,
+    as in PyTorch, gives both inputs the full gradient there.
 
     Examples
     --------
@@ -415,7 +428,10 @@ def maximum(a: Any, b: Any) -> Array:
 
 
 class Minimum(Function):
-    """Elementwise minimum; ties split the gradient evenly (PyTorch)."""
+    """Elementwise minimum; ties split the gradient evenly (PyTorch).
+
+    Where an input is nan the result is nan and both inputs get the gradient.
+    """
 
     __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
@@ -423,16 +439,20 @@ class Minimum(Function):
         return np.minimum(a, b)
 
     def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
+        # The shares are piecewise constant: constants keep create_graph exact.
         a, b = self.inputs[0].data, self.inputs[1].data
-        share = _tie_share(a, b, a < b, grad.data.dtype)
+        ties, dtype = a == b, grad.data.dtype
         return (
-            grad * _wrap(share) if self.needs_input_grad[0] else None,
-            grad * _wrap(1 - share) if self.needs_input_grad[1] else None,
+            grad * _wrap(_share(a > b, ties, dtype)) if self.needs_input_grad[0] else None,
+            grad * _wrap(_share(a < b, ties, dtype)) if self.needs_input_grad[1] else None,
         )
 
 
 def minimum(a: Any, b: Any) -> Array:
     """Elementwise minimum; at ties each input gets half the gradient.
+
+    A nan in either input makes the result nan (NumPy and PyTorch agree) and,
+    as in PyTorch, gives both inputs the full gradient there.
 
     Examples
     --------
@@ -475,5 +495,5 @@ def logaddexp(a: Any, b: Any) -> Array:
 
 # These ops live in their own modules (files stay short) but belong to this
 # module's namespace: numpygrad.<name>, Array methods and older imports use it.
-from numpygrad.ops.piecewise import ceil, clamp, clip, floor, relu, round, sign  # noqa: E402
+from numpygrad.ops.piecewise import _sign, ceil, clamp, clip, floor, relu, round, sign  # noqa: E402
 from numpygrad.ops.trig import cos, sigmoid, sin, tan, tanh  # noqa: E402

@@ -30,23 +30,38 @@ class _ZeroGradient(Function):
         return _wrap(np.zeros_like(grad.data))
 
 
+def _sign(x: np.ndarray) -> np.ndarray:
+    """PyTorch's sign of a raw array: -1, 0 or 1, and 0 at nan (``np.sign(nan)`` is nan).
+
+    Also the derivative of ``abs`` (PyTorch's ``sgn``), hence 0 at nan there too.
+    """
+    if x.dtype.kind != "f":
+        return np.sign(x)
+    # An explicit output keeps 0-d results arrays, so the nan fix-up can assign into it.
+    out = np.sign(x, out=np.empty_like(x))
+    out[np.isnan(x)] = 0
+    return out
+
+
 class Sign(_ZeroGradient):
-    """``sign(x)`` with zero gradient."""
+    """``sign(x)`` with zero gradient; 0 at nan, like PyTorch."""
 
     __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.sign(x)
+        return _sign(x)
 
 
 def sign(x: Any) -> Array:
     """Elementwise sign (-1, 0 or 1); differentiable with gradient 0.
 
+    Unlike NumPy's ``sign`` (and like PyTorch's) the sign of nan is 0.
+
     Examples
     --------
     >>> import numpygrad as npg
-    >>> npg.sign(npg.array([-2.0, 0.0, 3.0]))
-    Array([-1.,  0.,  1.])
+    >>> npg.sign(npg.array([-2.0, 0.0, 3.0, npg.nan]))
+    Array([-1.,  0.,  1.,  0.])
     """
     return Sign.apply(x)
 
@@ -210,7 +225,13 @@ clamp = clip
 
 
 class Relu(Function):
-    """``max(x, 0)``; the gradient at 0 is 0. Backward reads the output's sign."""
+    """``max(x, 0)``; the gradient at 0 is 0. Backward reads the output.
+
+    PyTorch's rule is "0 where x <= 0, else the upstream gradient", which
+    passes the gradient at nan. The output is >= 0 or nan, so the mask
+    ``output != 0`` is exactly that rule (``output > 0`` would stop it at nan)
+    and costs the same.
+    """
 
     __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
@@ -222,19 +243,22 @@ class Relu(Function):
 
     def backward(self, grad: Array) -> Array:
         if not _grad_enabled.get():  # first order: raw NumPy, no nodes
-            return _wrap(np.multiply(grad.data, self.output.data > 0))
-        return grad * _wrap(self.output.data > 0)
+            return _wrap(np.multiply(grad.data, self.output.data != 0))
+        return grad * _wrap(self.output.data != 0)
 
 
 def relu(x: Any) -> Array:
     """Rectified linear unit ``max(x, 0)``; its gradient at 0 is 0 (PyTorch).
 
+    As in PyTorch, nan maps to nan and passes the upstream gradient (the
+    gradient is 0 only where ``x <= 0``).
+
     Examples
     --------
     >>> import numpygrad as npg
-    >>> x = npg.array([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> x = npg.array([-1.0, 0.0, 2.0, npg.nan], requires_grad=True)
     >>> npg.relu(x).sum().backward()
     >>> x.grad
-    Array([0., 0., 1.])
+    Array([0., 0., 1., 1.])
     """
     return Relu()._call((x,))  # the node, called directly: a hot function

@@ -25,7 +25,8 @@ class Sin(Function):
     __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.sin(as_floating(x))
+        with np.errstate(invalid="ignore"):  # sin(+-inf) is nan, silently as in PyTorch
+            return np.sin(as_floating(x))
 
     def backward(self, grad: Array) -> Array:
         return grad * cos(self.inputs[0])
@@ -49,7 +50,8 @@ class Cos(Function):
     __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.cos(as_floating(x))
+        with np.errstate(invalid="ignore"):  # cos(+-inf) is nan, silently as in PyTorch
+            return np.cos(as_floating(x))
 
     def backward(self, grad: Array) -> Array:
         return -grad * sin(self.inputs[0])
@@ -76,7 +78,8 @@ class Tan(Function):
     save_output = True
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return np.tan(as_floating(x))
+        with np.errstate(invalid="ignore"):  # tan(+-inf) is nan, silently as in PyTorch
+            return np.tan(as_floating(x))
 
     def backward(self, grad: Array) -> Array:
         out = self.output
