@@ -130,13 +130,18 @@ def _unary_values(name: str) -> np.ndarray:
     return np.array(BASE + UNARY[name][2], dtype=np.float64)
 
 
-@functools.cache
-def _unary_results(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(numpygrad output, its input gradient, torch output, torch input gradient)."""
+def _unary_setup(name: str) -> tuple[Any, Any, Any, np.ndarray, npg.Array]:
+    """torch, the op in numpygrad and in torch, the test values, and them as a leaf."""
     t = torch_or_skip()
     npg_fn, torch_fn, _ = UNARY[name]
     v = _unary_values(name)
-    x = npg.array(v.copy(), requires_grad=True)
+    return t, npg_fn, torch_fn, v, npg.array(v.copy(), requires_grad=True)
+
+
+@functools.cache
+def _unary_results(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(numpygrad output, its input gradient, torch output, torch input gradient)."""
+    t, npg_fn, torch_fn, v, x = _unary_setup(name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         y = npg_fn(x)
@@ -285,10 +290,7 @@ def _unary_create_graph(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     Both second derivatives are the gradient of ``sum(dy/dx)``; where the recorded
     gradient does not depend on x (piecewise-linear ops) they are 0.
     """
-    t = torch_or_skip()
-    npg_fn, torch_fn, _ = UNARY[name]
-    v = _unary_values(name)
-    x = npg.array(v.copy(), requires_grad=True)
+    t, npg_fn, torch_fn, v, x = _unary_setup(name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         y = npg_fn(x)
