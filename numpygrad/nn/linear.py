@@ -42,7 +42,7 @@ _REORIENT = "openblas" in str(numpy_blas().get("name", "")).lower()
 #: Products with at least this many elements in their result run through
 #: ``np.matmul`` rather than ``np.dot``: ``np.dot`` zero-fills its result before the
 #: BLAS call, one more single-threaded pass over it. For the 256x784 weight gradient
-#: of MNIST's first layer that pass costs 15-55 us of a 160-460 us product (more
+#: of MNIST's first layer that pass costs 15-65 us of a 160-460 us product (more
 #: with BLAS threads, which it leaves idle); below about 64K elements it is
 #: smaller than ``np.matmul``'s extra call overhead (about 3 us).
 _MATMUL_FROM = 1 << 16
