@@ -586,7 +586,7 @@ def _linked_node(arr: Array) -> Any:
     ``retain_grad`` through the consumers' inputs.
     """
     fn = arr._fn
-    if fn is not None and fn._out_ref is None:
+    if fn is not None and not hasattr(fn, "_out_ref"):
         fn._out_ref = weakref.ref(arr)
     return fn
 

@@ -142,8 +142,10 @@ def _run(
         if node._released:
             raise RuntimeError(_SECOND_BACKWARD)
         if watch or node.save_output:
-            ref = node._out_ref
-            out = ref() if ref is not None else outputs_of.get(node)
+            try:
+                out = node._out_ref()
+            except AttributeError:  # a lean node: its output was seen as a consumer's input
+                out = outputs_of.get(node)
             if out is not None:
                 # (Hooks and retain_grad set ``_watched``: without ``watch`` there are none.)
                 if watch and out._hooks:
@@ -286,7 +288,7 @@ def _note_output(outputs_of: dict[Function, Array], key: Any, x: Array) -> None:
     Only for a node that keeps no reference of its own: an in-place op links the
     node whose output it overwrote to the old value's stand-in (``_become``).
     """
-    if isinstance(key, Function) and key._out_ref is None:
+    if isinstance(key, Function) and not hasattr(key, "_out_ref"):
         outputs_of[key] = x
 
 

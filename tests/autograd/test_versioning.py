@@ -289,6 +289,46 @@ def test_mutating_a_view_of_a_saved_input_raises(view):
         y.sum().backward()
 
 
+class _Reversed(npg.Function):
+    """A custom op returning a view of its input, declared with ``is_view``."""
+
+    save_inputs = False
+    is_view = True
+
+    def forward(self, x):
+        return x[::-1]
+
+    def backward(self, grad):
+        return grad[::-1]
+
+
+class _ReversedCopy(_Reversed):
+    """The same op, returning a copy: not a view, whatever the flag says."""
+
+    def forward(self, x):
+        return x[::-1].copy()
+
+
+def test_mutating_a_view_made_by_a_custom_view_op_raises():
+    x = leaf([1.0, 2.0])
+    w = npg.array([3.0, 4.0], dtype=np.float64)
+    y = x * w
+    v = _Reversed.apply(w)
+    assert v._vc is w._vc and v._base is w
+    v += 1
+    with pytest.raises(RuntimeError, match=VERSION_MSG + ".*input 1 of Mul"):
+        y.sum().backward()
+    # Recorded in a graph, the view is linked just the same.
+    r = _Reversed.apply(x)
+    assert r._vc is x._vc and r.grad_fn is not None
+
+
+def test_a_custom_view_op_returning_a_copy_is_not_linked():
+    w = npg.array([3.0, 4.0], dtype=np.float64)
+    c = _ReversedCopy.apply(w)
+    assert c._vc is not w._vc and c._base is None
+
+
 def test_fancy_index_copy_does_not_count():
     x = leaf([1.0, 2.0])
     w = npg.array([3.0, 4.0], dtype=np.float64)
