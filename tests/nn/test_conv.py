@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import numpygrad as npg
+from numpygrad.nn import conv as conv_module
 from numpygrad.nn.conv import Conv2d, conv2d
 from numpygrad.random import Generator
 from tests.helpers import check_op, compare_torch, torch_or_skip
@@ -49,6 +50,45 @@ def test_third_order():
     (gw,) = npg.grad((gx * gx).sum(), [w], create_graph=True)
     (gxx,) = npg.grad(gw.sum(), [x])
     assert gxx.shape == x.shape and np.isfinite(gxx.data).all()
+
+
+def _reference_conv(x, w, kw):
+    """Float64 cross-correlation summed kernel offset by kernel offset (no im2col)."""
+    opts = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, **kw}
+    g = conv_module._conv_args(npg.asarray(x), npg.asarray(w), **opts)
+    xp = np.pad(x, ((0, 0), (0, 0)) + g.pads)
+    (sh, sw), (dh, dw), (oh, ow) = g.stride, g.dilation, g.out_hw
+    o, cg, kh, kwd = w.shape
+    og = o // g.groups
+    out = np.zeros((x.shape[0], o, oh, ow))
+    for k in range(g.groups):
+        xs, wk = xp[:, k * cg:(k + 1) * cg], w[k * og:(k + 1) * og]
+        for i in range(kh):
+            for j in range(kwd):
+                patch = xs[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
+                           j * dw:j * dw + sw * (ow - 1) + 1:sw]
+                out[:, k * og:(k + 1) * og] += np.einsum("nchw,oc->nohw", patch, wk[:, :, i, j])
+    return out
+
+
+@pytest.mark.parametrize("images_last", [False, True])
+@pytest.mark.parametrize("xs,ws,kw", CASES)
+def test_both_column_orders(xs, ws, kw, images_last, monkeypatch):
+    """im2col's (N, OH, OW) and (OH, OW, N) column orders give the same convolution."""
+    monkeypatch.setattr(conv_module, "_images_last", lambda g, c, o: images_last)
+    x, w, b = _values(xs, ws)
+    out = conv2d(npg.array(x), npg.array(w), npg.array(b), **kw)
+    expected = _reference_conv(x, w, kw) + b.reshape(-1, 1, 1)
+    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
+    check_op(lambda x, w, b: conv2d(x, w, b, **kw), x, w, b)
+
+
+def test_column_order_choice():
+    """Images last where short rows dominate the copy (LeNet's second layer), not its first."""
+    def geometry(hw, k):
+        return conv_module.ConvGeometry(hw, (k, k), (1, 1), (0, 0), (1, 1), 1)
+    assert conv_module._images_last(geometry((12, 12), 5), 6, 16)
+    assert not conv_module._images_last(geometry((28, 28), 5), 1, 6)
 
 
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
