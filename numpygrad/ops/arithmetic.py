@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from numpygrad._array import Array, _wrap
+from numpygrad._quiet import quiet
 from numpygrad.autograd.function import Function
 from numpygrad.autograd.grad_mode import _grad_enabled
 
@@ -251,6 +252,7 @@ class Div(Function):
 
     __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
+    @quiet(**_quiet)
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Return ``a / b`` computed on the raw ndarrays (division by 0 is silent).
 
@@ -262,8 +264,7 @@ class Div(Function):
         >>> F.Div().forward(np.array([1.0, 2.0]), np.array([4.0, 0.0]))
         array([0.25,  inf])
         """
-        with np.errstate(**_quiet):
-            out = np.divide(a, b, dtype=_float_dtype(a, b))
+        out = np.divide(a, b, dtype=_float_dtype(a, b))
         if a.dtype.kind in "biu" and b.dtype.kind in "biu":
             from numpygrad._dtype import get_default_dtype
 
@@ -387,6 +388,7 @@ class Pow(Function):
 
     __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
+    @quiet(**_quiet)
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Return ``a ** b`` computed on the raw ndarrays.
 
@@ -402,8 +404,7 @@ class Pow(Function):
         """
         if a.dtype.kind in "iu" and b.dtype.kind in "iu" and np.any(b < 0):
             raise ValueError("Integers to negative integer powers are not allowed")
-        with np.errstate(**_quiet):
-            return np.power(a, b, dtype=_float_dtype(a, b))
+        return np.power(a, b, dtype=_float_dtype(a, b))
 
     def backward(self, grad: Array) -> tuple[Array | None, Array | None]:
         """Return ``grad * b * a**(b-1)`` and ``grad * a**b * log(a)``.

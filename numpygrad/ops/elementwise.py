@@ -18,6 +18,7 @@ import numpy as np
 
 from numpygrad._array import Array, _wrap
 from numpygrad._dtype import as_floating
+from numpygrad._quiet import quiet
 from numpygrad.autograd.function import Function, lift
 from numpygrad.autograd.grad_mode import _grad_enabled
 
@@ -49,6 +50,7 @@ class Exp(Function):
     save_inputs = False
     save_output = True
 
+    @quiet(over="ignore", under="ignore")  # exp(89) is inf in float32
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Return ``exp(x)`` of the raw ndarray (integers give the default float dtype).
 
@@ -60,8 +62,7 @@ class Exp(Function):
         >>> F.Exp().forward(np.array([0.0, 1.0]))
         array([1.        , 2.71828183])
         """
-        with np.errstate(over="ignore", under="ignore"):  # exp(89) is inf in float32
-            return np.exp(as_floating(x))
+        return np.exp(as_floating(x))
 
     def backward(self, grad: Array) -> Array:
         """Return ``grad * exp(x)``, read from the saved output.
@@ -100,9 +101,9 @@ class Expm1(Function):
     save_inputs = False
     save_output = True
 
+    @quiet(over="ignore")
     def forward(self, x: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore"):
-            return np.expm1(as_floating(x))
+        return np.expm1(as_floating(x))
 
     def backward(self, grad: Array) -> Array:
         return grad * (self.output + 1)
@@ -133,6 +134,7 @@ class Log(Function):
 
     __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
+    @quiet(**_quiet)
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Return ``log(x)`` of the raw ndarray.
 
@@ -144,8 +146,7 @@ class Log(Function):
         >>> F.Log().forward(np.array([1.0, np.e]))
         array([0., 1.])
         """
-        with np.errstate(**_quiet):
-            return np.log(as_floating(x))
+        return np.log(as_floating(x))
 
     def backward(self, grad: Array) -> Array:
         """Return ``grad / x``.
@@ -179,9 +180,9 @@ class Log1p(Function):
 
     __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
+    @quiet(**_quiet)
     def forward(self, x: np.ndarray) -> np.ndarray:
-        with np.errstate(**_quiet):
-            return np.log1p(as_floating(x))
+        return np.log1p(as_floating(x))
 
     def backward(self, grad: Array) -> Array:
         return grad / (self.inputs[0] + 1)
@@ -215,6 +216,7 @@ class Sqrt(Function):
     save_inputs = False
     save_output = True
 
+    @quiet(**_quiet)
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Return ``sqrt(x)`` of the raw ndarray (nan for negatives, silently).
 
@@ -226,8 +228,7 @@ class Sqrt(Function):
         >>> F.Sqrt().forward(np.array([4.0, 9.0]))
         array([2., 3.])
         """
-        with np.errstate(**_quiet):
-            return np.sqrt(as_floating(x))
+        return np.sqrt(as_floating(x))
 
     def backward(self, grad: Array) -> Array:
         """Return ``grad / (2 * sqrt(x))``, read from the saved output.
@@ -288,9 +289,9 @@ class Reciprocal(Function):
     save_inputs = False
     save_output = True
 
+    @quiet(divide="ignore")
     def forward(self, x: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore"):
-            return 1 / as_floating(x)
+        return 1 / as_floating(x)
 
     def backward(self, grad: Array) -> Array:
         out = self.output

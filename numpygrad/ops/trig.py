@@ -13,6 +13,7 @@ import numpy as np
 
 from numpygrad._array import Array, _wrap
 from numpygrad._dtype import as_floating
+from numpygrad._quiet import quiet
 from numpygrad.autograd.function import Function
 from numpygrad.autograd.grad_mode import _grad_enabled
 
@@ -24,9 +25,9 @@ class Sin(Function):
 
     __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
+    @quiet(invalid="ignore")  # sin(+-inf) is nan, silently as in PyTorch
     def forward(self, x: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore"):  # sin(+-inf) is nan, silently as in PyTorch
-            return np.sin(as_floating(x))
+        return np.sin(as_floating(x))
 
     def backward(self, grad: Array) -> Array:
         return grad * cos(self.inputs[0])
@@ -49,9 +50,9 @@ class Cos(Function):
 
     __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
+    @quiet(invalid="ignore")  # cos(+-inf) is nan, silently as in PyTorch
     def forward(self, x: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore"):  # cos(+-inf) is nan, silently as in PyTorch
-            return np.cos(as_floating(x))
+        return np.cos(as_floating(x))
 
     def backward(self, grad: Array) -> Array:
         return -grad * sin(self.inputs[0])
@@ -77,9 +78,9 @@ class Tan(Function):
     save_inputs = False
     save_output = True
 
+    @quiet(invalid="ignore")  # tan(+-inf) is nan, silently as in PyTorch
     def forward(self, x: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore"):  # tan(+-inf) is nan, silently as in PyTorch
-            return np.tan(as_floating(x))
+        return np.tan(as_floating(x))
 
     def backward(self, grad: Array) -> Array:
         out = self.output
@@ -145,12 +146,12 @@ class Sigmoid(Function):
     save_inputs = False
     save_output = True
 
+    @quiet(over="ignore")
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = as_floating(x)
         # An explicit output keeps 0-d results arrays, so the in-place steps work.
         out = np.negative(x, out=np.empty_like(x))
-        with np.errstate(over="ignore"):
-            np.exp(out, out=out)
+        np.exp(out, out=out)
         out += 1
         return np.reciprocal(out, out=out)
 
