@@ -466,11 +466,11 @@ class PowRsqrt(Pow):
 
     __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
+    @quiet(divide="ignore", invalid="ignore")
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if a.dtype.kind != "f":  # integers: pow promotes them first
             return super().forward(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return 1 / np.sqrt(a)
+        return 1 / np.sqrt(a)
 
 
 def power(a: Any, b: Any) -> Array:
