@@ -19,6 +19,8 @@ import threading
 
 import numpy as np
 
+from numpygrad._malloc import keep_freed_memory
+
 __all__ = ["ScratchPool", "SCRATCH"]
 
 
@@ -80,6 +82,9 @@ class ScratchPool:
                 if buf.shape == shape and buf.dtype == dtype:
                     del free[i]
                     return buf
+        # A process that needs scratch buffers frees megabytes of results and gradients
+        # every step too: keep glibc from handing them back to the OS (see _malloc).
+        keep_freed_memory()
         return np.empty(shape, dtype)
 
     def give(self, array: np.ndarray) -> None:

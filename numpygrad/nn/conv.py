@@ -439,6 +439,14 @@ class Conv2d(Module):
     generator : numpygrad.random.Generator, optional
         Source of randomness for the initialisation.
 
+    Notes
+    -----
+    With glibc, the first call that allocates a scratch buffer sets its trim and mmap
+    thresholds for the process (64 MB and 32 MB), so the arrays a training step
+    frees are not handed back to the OS and faulted in again at the next step;
+    ``NUMPYGRAD_MALLOC_TRIM_THRESHOLD=0`` turns this off. See the benchmarks page
+    of the documentation.
+
     Examples
     --------
     >>> import numpygrad as npg

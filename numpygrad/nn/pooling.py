@@ -333,6 +333,14 @@ def avg_pool2d(input: Any, kernel_size: int | tuple[int, int],
 class MaxPool2d(Module):
     """Max pooling layer; see :func:`max_pool2d`.
 
+    Notes
+    -----
+    With glibc, the first call that allocates a scratch buffer sets its trim and mmap
+    thresholds for the process (64 MB and 32 MB), so the arrays a training step
+    frees are not handed back to the OS and faulted in again at the next step;
+    ``NUMPYGRAD_MALLOC_TRIM_THRESHOLD=0`` turns this off. See the benchmarks page
+    of the documentation.
+
     Examples
     --------
     >>> import numpygrad as npg
