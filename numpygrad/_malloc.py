@@ -5,7 +5,7 @@ them all when the graph goes: for a LeNet step at batch 64, about 4 MB. When
 they are freed together at the top of glibc's heap, glibc hands the memory back
 to the OS (its trim threshold is twice the largest block it ever served with
 ``mmap``, here under 2 MB), and the next step faults it in again, page by page:
-1059 page faults per step, which made a LeNet step 12-30% slower in a process of
+1059 page faults per step, which made a LeNet step 10-25% slower in a process of
 its own (the convolution's scratch buffers, :mod:`numpygrad.nn._scratch`, were
 the first answer; this covers the results and gradients, which cannot be
 pooled). Hand-written NumPy avoids it by allocating every buffer once.
