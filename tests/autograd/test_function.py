@@ -138,6 +138,55 @@ def test_forward_receives_ndarrays_and_scalars_are_lifted():
     np.testing.assert_array_equal(x.grad.data, [1.0, 1.0])
 
 
+class TestLiftedScalars:
+    """``x * 2.0``: the constant 2.0 is made once per value and dtype, then reused."""
+
+    def test_the_same_constant_is_reused_read_only(self):
+        x = npg.array([1.0, 2.0], requires_grad=True)
+        a, b = x * 2.0, 2.0 * x
+        assert a.parents[1] is b.parents[0]
+        assert not a.parents[1].data.flags.writeable
+        assert (x * 2).parents[1] is not a.parents[1]  # an int is another key
+        assert (x.double() * 2.0).parents[1].dtype == np.float64
+
+    @pytest.mark.parametrize("value", [0.0, -0.0, np.nan, np.inf, -np.inf, 1e-45, 3.5])
+    def test_values_keep_their_bits(self, value):
+        x = npg.array([1.0, -2.0], dtype=np.float64)
+        for _ in range(2):  # a second call may take the cached constant
+            got = (x * value).data
+            np.testing.assert_array_equal(np.signbit(got), np.signbit(x.data * value))
+            np.testing.assert_array_equal(got, x.data * value)
+
+    def test_dtype_follows_the_default_dtype(self):
+        ints = npg.array([1, 2])
+        assert (ints + 1.5).dtype == np.float32
+        npg.set_default_dtype(np.float64)
+        try:
+            assert (ints + 1.5).dtype == np.float64
+        finally:
+            npg.set_default_dtype(np.float32)
+        assert (ints + 1.5).dtype == np.float32
+
+    def test_a_constant_changed_through_a_graph_is_not_reused(self):
+        x = npg.array([1.0, 2.0], requires_grad=True)
+        const = (x * 3.0).parents[1]
+        const.requires_grad_()
+        y = x * 3.0
+        assert y.parents[1] is not const and not y.parents[1].requires_grad
+        y.sum().backward()
+        np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+        with pytest.raises(ValueError, match="read-only"):
+            y.parents[1].data[...] = 4.0
+
+    def test_the_cache_is_bounded(self):
+        from numpygrad.autograd import function
+
+        x = npg.array([1.0])
+        for k in range(1, 3 * function._SCALARS_MAX):
+            assert (x * float(k)).item() == k
+        assert len(function._SCALARS) <= function._SCALARS_MAX
+
+
 def test_forward_returning_a_numpy_scalar_gives_a_0d_array():
     class Total(npg.Function):
         def forward(self, x):
