@@ -11,6 +11,7 @@ running statistics (evaluation) is an affine map built from ordinary ops.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,7 +45,7 @@ class NormalizeOp(Function):
         self.axes, self.eps, self.affine = axes, eps, affine
 
     def forward(self, x: np.ndarray, *affine: np.ndarray) -> np.ndarray:
-        count = int(np.prod([x.shape[a] for a in self.axes]))
+        count = math.prod([x.shape[a] for a in self.axes])
         with np.errstate(invalid="ignore", divide="ignore"):  # an empty batch gives nan
             self.mean = x.sum(self.axes, keepdims=True) / x.dtype.type(count)
             xc = x - self.mean

@@ -59,9 +59,9 @@ class Softmax(Function):
             return x.copy()
         with np.errstate(**_quiet):
             # An explicit output keeps 0-d results arrays for the in-place steps.
-            e = np.subtract(x, np.max(x, axis=self.axis, keepdims=True), out=np.empty_like(x))
+            e = np.subtract(x, x.max(axis=self.axis, keepdims=True), out=np.empty_like(x))
             np.exp(e, out=e)
-            e /= np.sum(e, axis=self.axis, keepdims=True)
+            e /= e.sum(axis=self.axis, keepdims=True)
         return e
 
     def backward(self, grad: Array) -> Array:
@@ -107,10 +107,10 @@ class LogSoftmax(Function):
         if x.size == 0:
             return x.copy()
         with np.errstate(**_quiet):
-            shifted = np.subtract(x, np.max(x, axis=self.axis, keepdims=True),
+            shifted = np.subtract(x, x.max(axis=self.axis, keepdims=True),
                                   out=np.empty_like(x))
             e = np.exp(shifted)
-            shifted -= np.log(np.sum(e, axis=self.axis, keepdims=True))
+            shifted -= np.log(e.sum(axis=self.axis, keepdims=True))
         return shifted
 
     def backward(self, grad: Array) -> Array:

@@ -20,6 +20,7 @@ from numpy.lib.array_utils import normalize_axis_tuple
 
 from numpygrad._array import Array, _wrap
 from numpygrad._dtype import get_default_dtype
+from numpygrad._quiet import quiet
 from numpygrad.autograd.function import Function
 from numpygrad.autograd.grad_mode import _grad_enabled
 
@@ -152,7 +153,7 @@ class Sum(Function):
         >>> F.Sum(axis=0).forward(np.ones((2, 3)))
         array([2., 2., 2.])
         """
-        return np.sum(x, axis=self.axis, keepdims=self.keepdims, dtype=self.dtype)
+        return x.sum(axis=self.axis, keepdims=self.keepdims, dtype=self.dtype)
 
     def backward(self, grad: Array) -> Array:
         """Broadcast ``grad`` back to the input's shape.
@@ -224,6 +225,7 @@ class Mean(_Reduction):
 
     save_inputs = False
 
+    @quiet(divide="ignore", invalid="ignore")  # 0 / 0 = nan on purpose (an empty mean)
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Return the mean of the raw ndarray; integers give the default float dtype.
 
@@ -236,13 +238,12 @@ class Mean(_Reduction):
         array([2., 4.], dtype=float32)
         """
         if x.dtype.kind in "fc":
-            s = np.sum(x, axis=self.axis, keepdims=self.keepdims)
+            s = x.sum(axis=self.axis, keepdims=self.keepdims)
         else:  # accumulate integers exactly in float64, then give the default float dtype
-            s = np.sum(x, axis=self.axis, keepdims=self.keepdims, dtype=np.float64)
+            s = x.sum(axis=self.axis, keepdims=self.keepdims, dtype=np.float64)
         count = x.size // s.size if s.size else 0  # reduced elements per output element
         self.scale = 1.0 / count if count else 1.0
-        with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 = nan on purpose
-            out = s / count
+        out = s / count
         return out if x.dtype.kind in "fc" else out.astype(get_default_dtype())
 
     def backward(self, grad: Array) -> Array:
@@ -428,11 +429,11 @@ class LogSumExp(_Reduction):
         if self._count(x) == 0:
             m = np.zeros(_keep_shape(x.shape, self.axes), dtype=x.dtype)  # log(0) = -inf
         else:
-            m = np.max(x, axis=self.axes, keepdims=True)
+            m = x.max(axis=self.axes, keepdims=True)
             # Shifting by an infinite max would give inf - inf; rows of -inf give -inf.
             m = np.where(np.isfinite(m), m, 0)
         with np.errstate(divide="ignore", under="ignore", over="ignore"):
-            out = np.log(np.sum(np.exp(x - m), axis=self.axes, keepdims=True)) + m
+            out = np.log(np.exp(x - m).sum(axis=self.axes, keepdims=True)) + m
         return self._drop(out)
 
     def backward(self, grad: Array) -> Array:

@@ -8,6 +8,7 @@ split, chunk, repeat, tile, pad) live in :mod:`numpygrad.ops.join`.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -68,7 +69,7 @@ class Reshape(Function):
         shape = self.shape
         if shape.count(-1) > 1:
             raise ValueError(f"only one dimension can be inferred, got shape {list(shape)}")
-        known = int(np.prod([s for s in shape if s != -1]))
+        known = math.prod([s for s in shape if s != -1])
         if any(s < -1 for s in shape) or (
             -1 not in shape and known != x.size
         ) or (-1 in shape and (known == 0 or x.size % known)):

@@ -33,9 +33,9 @@ class Var(_Reduction):
         # NumPy's rule: a non-positive number of degrees of freedom divides by 0 (inf or nan).
         self.denom = builtins.max(n - self.ddof, 0)
         xf = x if x.dtype.kind == "f" else x.astype(np.float64)
-        d = xf - np.sum(xf, axis=self.axes, keepdims=True) / builtins.max(n, 1)
+        d = xf - xf.sum(axis=self.axes, keepdims=True) / builtins.max(n, 1)
         with np.errstate(**_quiet):
-            out = np.sum(d * d, axis=self.axes, keepdims=self.keepdims) / self.denom
+            out = (d * d).sum(axis=self.axes, keepdims=self.keepdims) / self.denom
         return out if x.dtype.kind == "f" else out.astype(get_default_dtype())
 
     def backward(self, grad: Array) -> Array:
