@@ -179,7 +179,7 @@ class Transpose(Function):
             norm = [a + x.ndim if a < 0 else a for a in axes]
             if len(set(norm)) != len(norm):
                 raise ValueError(f"permute(): duplicate dims are not allowed, got {axes}")
-        return np.transpose(x, axes)
+        return x.transpose(axes)  # the method: np.transpose adds a Python wrapper
 
     def backward(self, grad: Array) -> Array:
         """Permute ``grad`` back with the inverse permutation.
