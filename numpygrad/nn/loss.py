@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from numpygrad._array import Array, _wrap
+from numpygrad._quiet import quiet
 from numpygrad.autograd.function import Function
 from numpygrad.autograd.grad_mode import is_grad_enabled
 from numpygrad.ops.shape import moveaxis, reshape
@@ -132,6 +133,7 @@ class CrossEntropy(_ClassLoss):
         self.target_index = target_index
         self.scale = _scale(reduction, float(len(target_index)))
 
+    @quiet(invalid="ignore", divide="ignore", over="ignore")
     def forward(self, x: np.ndarray) -> np.ndarray:
         m, c = x.shape
         # A reduction along short rows runs NumPy's inner loop once per row (a (128, 10)
@@ -141,29 +143,28 @@ class CrossEntropy(_ClassLoss):
         # core: 36 -> 25 us at (128, 10), 355 -> 89 us at (2048, 10); with 16 rows, or
         # 1000 classes, the copy loses.
         transposed = 32 <= m and c <= 128 and c <= m
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            # A fresh C-ordered buffer of the shifted logits, and the flat positions of
-            # the target logits in it (the ufuncs' own reduce methods: .max()/.sum()
-            # add a Python layer each).
-            if transposed:
-                axis = 0
-                buf = np.array(x.T, order="C")
-                np.subtract(buf, np.maximum.reduce(buf, axis=0, keepdims=True), out=buf)
-                at = self.target_index * m + np.arange(m)
-            else:
-                axis = 1
-                buf = np.subtract(x, np.maximum.reduce(x, axis=1, keepdims=True), order="C")
-                at = np.arange(0, m * c, c) + self.target_index
-            flat = buf.reshape(-1)
-            picked = flat[at]
-            np.exp(buf, out=buf)
-            s = np.add.reduce(buf, axis=axis, keepdims=True)
-            losses = np.log(s).reshape(-1) - picked
-            if self.needs_input_grad[0]:
-                np.divide(buf, s, out=buf)
-                flat[at] -= 1
-                # backward returns it C-ordered
-                self.dlogits = buf.T if transposed else buf
+        # A fresh C-ordered buffer of the shifted logits, and the flat positions of
+        # the target logits in it (the ufuncs' own reduce methods: .max()/.sum()
+        # add a Python layer each).
+        if transposed:
+            axis = 0
+            buf = np.array(x.T, order="C")
+            np.subtract(buf, np.maximum.reduce(buf, axis=0, keepdims=True), out=buf)
+            at = self.target_index * m + np.arange(m)
+        else:
+            axis = 1
+            buf = np.subtract(x, np.maximum.reduce(x, axis=1, keepdims=True), order="C")
+            at = np.arange(0, m * c, c) + self.target_index
+        flat = buf.reshape(-1)
+        picked = flat[at]
+        np.exp(buf, out=buf)
+        s = np.add.reduce(buf, axis=axis, keepdims=True)
+        losses = np.log(s).reshape(-1) - picked
+        if self.needs_input_grad[0]:
+            np.divide(buf, s, out=buf)
+            flat[at] -= 1
+            # backward returns it C-ordered
+            self.dlogits = buf.T if transposed else buf
         if self.reduction == "none":
             return losses
         total = np.add.reduce(losses)
@@ -296,7 +297,8 @@ def cross_entropy(input: Array, target: Any, weight: Any = None, ignore_index: i
         x_shape = input.data.shape
         if (len(x_shape) == 2 and t.shape == x_shape[:1]
                 and _all_classes_in_range(t, x_shape[1])):
-            return CrossEntropy(reduction, t.astype(np.intp, copy=False))(input)
+            # _call: a fresh node needs none of __call__'s checks for reused nodes.
+            return CrossEntropy(reduction, t.astype(np.intp, copy=False))._call((input,))
     _check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
