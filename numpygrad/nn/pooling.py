@@ -335,11 +335,8 @@ class MaxPool2d(Module):
 
     Notes
     -----
-    With glibc, the first call that allocates a scratch buffer sets its trim and mmap
-    thresholds for the process (64 MB and 32 MB), so the arrays a training step
-    frees are not handed back to the OS and faulted in again at the next step;
-    ``NUMPYGRAD_MALLOC_TRIM_THRESHOLD=0`` turns this off. See the benchmarks page
-    of the documentation.
+    Its first call may set glibc's memory thresholds for the process, as
+    :class:`~numpygrad.nn.Conv2d`'s does (see the Notes there).
 
     Examples
     --------
