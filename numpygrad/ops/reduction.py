@@ -347,12 +347,14 @@ class Max(_Reduction):
     """Maximum over axes; tied maxima (and NaNs) share the gradient evenly."""
 
     save_output = True
-    reduce = staticmethod(np.max)
+    # The ufunc's own reduce: np.max adds a Python wrapper (about 1.5 us a call).
+    reduce = np.maximum.reduce
+    name = "max"
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         if self._count(x) == 0:
             shape = _keep_shape(x.shape, self.axes)
-            name = self.reduce.__name__
+            name = self.name
             if self.axis is None:
                 raise ValueError(f"{name}() of an empty array of shape {x.shape}: there is no "
                                  "identity; specify a reduction axis of non-zero length")
@@ -366,14 +368,15 @@ class Max(_Reduction):
         x = self.inputs[0].data
         out = self._expand(self.output).data
         hit = (x == out) | (np.isnan(x) & np.isnan(out))
-        share = hit / np.sum(hit, axis=self.axes, keepdims=True)
+        share = hit / hit.sum(axis=self.axes, keepdims=True)
         return self._expand(grad) * _wrap(share.astype(grad.dtype, copy=False))
 
 
 class Min(Max):
     """Minimum over axes; tied minima (and NaNs) share the gradient evenly."""
 
-    reduce = staticmethod(np.min)
+    reduce = np.minimum.reduce
+    name = "min"
 
 
 def max(x: Any, axis: Axis = None, keepdims: bool | None = None, *, dim: Any = None,  # noqa: A001
