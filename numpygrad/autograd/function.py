@@ -12,6 +12,7 @@ records a graph of its own and can be differentiated again.
 from __future__ import annotations
 
 import itertools
+import math
 import weakref
 from typing import Any
 
@@ -475,7 +476,7 @@ def lift(args: tuple[Any, ...]) -> tuple[Array, ...]:
     return tuple(out)
 
 
-#: Python scalars already made into 0-d Arrays, by (type, value, dtype).
+#: Python scalars already made into 0-d Arrays, by (type, value, dtype; and sign for 0).
 #: ``x * 2.0`` would otherwise build the same constant at every call, about a
 #: quarter of the call's time on a small array. The cached arrays are read-only.
 _SCALARS: dict[tuple[type, Any, Any], Array] = {}
@@ -487,7 +488,10 @@ def _scalar_array(value: float | int | bool, like: np.dtype | None) -> Array:
     # Beside a floating array any Python number takes its dtype; otherwise the dtype
     # may depend on the default float dtype, so the key holds the dtype itself.
     dtype = like if like is not None and like.kind == "f" else scalar_dtype(value, like)
-    key = (type(value), value, dtype)
+    if value:
+        key: tuple[Any, ...] = (type(value), value, dtype)
+    else:  # 0.0 and -0.0 are equal keys: the sign tells them apart
+        key = (type(value), value, dtype, math.copysign(1.0, value))
     arr = _SCALARS.get(key)
     # Reached through a node's inputs, a cached constant could have been made to
     # require grad or changed in place: then it is replaced, not reused.
@@ -495,8 +499,7 @@ def _scalar_array(value: float | int | bool, like: np.dtype | None) -> Array:
         return arr
     data = np.asarray(value, dtype=dtype)
     arr = _wrap(data)
-    # Not 0 (0.0 and -0.0 are equal keys) nor nan (never equal to itself).
-    if value and value == value:
+    if value == value:  # not nan: nan is never equal to itself, so never found again
         data.flags.writeable = False  # also shields it from writes through .data
         if len(_SCALARS) >= _SCALARS_MAX:
             _SCALARS.clear()

@@ -148,6 +148,9 @@ class TestLiftedScalars:
         assert not a.parents[1].data.flags.writeable
         assert (x * 2).parents[1] is not a.parents[1]  # an int is another key
         assert (x.double() * 2.0).parents[1].dtype == np.float64
+        zero, minus_zero = (x * 0.0).parents[1], (x * -0.0).parents[1]
+        assert zero is (x * 0.0).parents[1] and minus_zero is (x * -0.0).parents[1]
+        assert not np.signbit(zero.data) and np.signbit(minus_zero.data)
 
     @pytest.mark.parametrize("value", [0.0, -0.0, np.nan, np.inf, -np.inf, 1e-45, 3.5])
     def test_values_keep_their_bits(self, value):
