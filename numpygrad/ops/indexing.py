@@ -16,10 +16,19 @@ from numpygrad.autograd.function import Function
 __all__ = ["getitem", "setitem", "index_add", "take_along_axis", "gather", "masked_fill"]
 
 
+#: Index parts that need no conversion or check (``x[3]``, ``x[:, 2:5]``, ``x[..., None]``).
+_PLAIN = (int, slice, type(None), type(Ellipsis))
+
+
 def normalize_key(key: Any) -> Any:
     """Replace Arrays inside an index by their ndarrays and check index dtypes."""
+    if type(key) in _PLAIN:
+        return key
     if isinstance(key, tuple):
-        return tuple(_key_part(k) for k in key)
+        for k in key:
+            if type(k) not in _PLAIN:
+                return tuple([_key_part(k) for k in key])
+        return key
     return _key_part(key)
 
 
