@@ -21,7 +21,6 @@ __all__ = ["add", "subtract", "multiply", "divide", "negative", "power", "cast",
 
 # Division, log and fractional powers meet poles on purpose (inf and nan are
 # the correct IEEE results, as in PyTorch), so those ops silence the warnings.
-_quiet = {"divide": "ignore", "invalid": "ignore", "over": "ignore", "under": "ignore"}
 
 
 def _float_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype | None:
@@ -252,7 +251,7 @@ class Div(Function):
 
     __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
-    @quiet(**_quiet)
+    @quiet(all="ignore")
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Return ``a / b`` computed on the raw ndarrays (division by 0 is silent).
 
@@ -388,7 +387,7 @@ class Pow(Function):
 
     __slots__ = ()  # stores nothing: no per-node __dict__ (see Function)
 
-    @quiet(**_quiet)
+    @quiet(all="ignore")
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Return ``a ** b`` computed on the raw ndarrays.
 
