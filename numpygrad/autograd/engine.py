@@ -141,22 +141,29 @@ def _run(
             g, g_owned = pending.pop(node)
         if node._released:
             raise RuntimeError(_SECOND_BACKWARD)
-        if watch or node.save_output:
+        if watch:
             try:
                 out = node._out_ref()
             except AttributeError:  # a lean node: its output was seen as a consumer's input
                 out = outputs_of.get(node)
             if out is not None:
                 # (Hooks and retain_grad set ``_watched``: without ``watch`` there are none.)
-                if watch and out._hooks:
+                if out._hooks:
                     g, g_owned = _run_hooks(out, g, g_owned)
-                if watch and store_outputs and (retain_all or out._retains_grad):
+                if store_outputs and (retain_all or out._retains_grad):
                     _store_grad(out, g, g_owned, create_graph)
                     g_owned = False
                 if node.save_output and out._vc[0] != node._out_version:
                     raise _version_error(node, None, out, node._out_version)
             if target_keys and node in target_keys:
                 found[id(target_keys[node])] = g
+        elif node.save_output:  # (tanh, exp, relu...) the output's version, alone
+            try:
+                out = node._out_ref()
+            except AttributeError:
+                out = None
+            if out is not None and out._vc[0] != node._out_version:
+                raise _version_error(node, None, out, node._out_version)
         inputs = node.inputs
         if node.save_inputs:
             versions = node._versions
@@ -200,13 +207,16 @@ def _run(
                 gi = _sum_to_shape(gi, xd.shape, gdata.shape, node, k)
                 gd = gi.data
                 gi_owned = gi_owned or gd.base is None
-            if gd.dtype != xd.dtype:
+            # (``is not`` first: the dtypes are nearly always the same object, and
+            # that test is a third of the cost of ``!=``.)
+            if gd.dtype is not xd.dtype and gd.dtype != xd.dtype:
                 gi = gi.astype(xd.dtype) if not create_graph else _cast(gi, xd.dtype)
                 gi_owned = True
             key = edges[k]
             if watch:
                 _note_output(outputs_of, key, inputs[k])
-            prev = pending.get(key)
+            # (A chain's gradients travel in locals, leaving ``pending`` empty.)
+            prev = pending.get(key) if pending else None
             if prev is None:
                 gi_owned = gi_owned or (gi is g and g_owned)
                 if isinstance(key, Function):
