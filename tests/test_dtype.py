@@ -147,3 +147,21 @@ def test_integer_power_with_negative_integer_exponent_raises():
 def test_comparison_of_int_and_python_float_is_exact_enough():
     r = npg.array([1, 2, 3]) > 1.5
     np.testing.assert_array_equal(r.data, [False, True, True])
+
+
+@pytest.mark.parametrize("code", list("?bBhHiIlLqQefdgFDGmMOSUV") + [">f4", "<f8", ">c8"])
+def test_floating_dtype_classes_agree_with_kind(code):
+    # The hot paths test a dtype's class instead of its kind: they must agree for
+    # every built-in dtype, byte-swapped ones included.
+    from numpygrad._dtype import FLOATING_DTYPE_CLASSES
+
+    dtype = np.dtype(code)
+    assert (type(dtype) in FLOATING_DTYPE_CLASSES) == (dtype.kind in "fc")
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.bool_, np.float16, np.float64, np.complex64])
+def test_only_floating_results_record_a_node(dtype):
+    x = npg.array(np.ones(3), dtype=np.float32, requires_grad=True)
+    y = x.to(dtype) if dtype is not np.bool_ else x > 0
+    recorded = y.grad_fn is not None
+    assert recorded == (np.dtype(dtype).kind in "fc")

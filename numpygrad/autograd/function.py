@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from numpygrad._array import Array, _linked_node, _wrap, asarray
+from numpygrad._dtype import FLOATING_DTYPE_CLASSES as _FLOATING
 from numpygrad._dtype import scalar_dtype
 from numpygrad.autograd.grad_mode import _grad_enabled
 
@@ -229,7 +230,7 @@ class Function:
                 out = _new(Array)  # _wrap, inlined: this is every binary op's path
                 out.data = data
                 out._vc = [0]
-                if data.dtype.kind in "fc":
+                if type(data.dtype) in _FLOATING:  # (floating or complex: see _dtype)
                     self.inputs = args
                     # A weak reference to the output only where backward reads it, or
                     # for a custom op (which may read self.output): for a lean op it
@@ -268,7 +269,7 @@ class Function:
                 out = _new(Array)  # _wrap, inlined
                 out.data = data
                 out._vc = [0]
-                if data.dtype.kind in "fc":
+                if type(data.dtype) in _FLOATING:  # (floating or complex: see _dtype)
                     self.inputs = args
                     if self._links_output:
                         self._out_ref = weakref.ref(out)
@@ -331,7 +332,7 @@ class Function:
         if type(data) is not np.ndarray:
             data = np.asarray(data)
         out = _wrap(data)
-        if record and data.dtype.kind in "fc":
+        if record and type(data.dtype) in _FLOATING:
             self.inputs = inputs
             if self._links_output:
                 self._out_ref = weakref.ref(out)
