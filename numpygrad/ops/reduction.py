@@ -73,12 +73,41 @@ def expand_reduced(grad: Array, in_shape: tuple[int, ...], axis: Any, keepdims: 
     return grad if grad.shape == shape else reshape(grad, shape)
 
 
+def _broadcast_view(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``np.broadcast_to(a, shape)`` for ``a`` with as many axes as ``shape``: a read-only view.
+
+    ``np.broadcast_to`` builds an iterator to check its arguments, about 2 us on
+    a small array, more than the rest of a sum's backward. Here the view is made
+    straight from ``a``'s memory, with stride 0 along the broadcast axes; ``a``
+    must be contiguous (a reduction's gradient is), else NumPy's function runs,
+    as it does for anything but a plain broadcast of length-1 axes.
+    """
+    if len(a.shape) == len(shape):
+        strides = []
+        for m, n, st in zip(a.shape, shape, a.strides):
+            if m == n:
+                strides.append(st)
+            elif m == 1:
+                strides.append(0)
+            else:
+                break
+        else:
+            try:  # (a non-contiguous array cannot lend its memory as a buffer)
+                view = np.ndarray(shape, a.dtype, buffer=a, strides=tuple(strides))
+            except (ValueError, TypeError, BufferError):
+                pass
+            else:
+                view.flags.writeable = False  # as np.broadcast_to's result
+                return view
+    return np.broadcast_to(a, shape)
+
+
 def _spread(grad: Array, shape: tuple[int, ...], axis: Any, keepdims: bool,
             scale: float = 1.0) -> Array:
     """``scale * grad`` broadcast back to the input's ``shape`` (backward of sum and mean)."""
     if not _grad_enabled.get():  # first order, the training hot path: one NumPy view
         g = grad.data if keepdims else grad.data.reshape(_keep_shape(shape, axis))
-        return _wrap(np.broadcast_to(g if scale == 1.0 else g * scale, shape))
+        return _wrap(_broadcast_view(g if scale == 1.0 else g * scale, shape))
     from numpygrad.ops.shape import broadcast_to
 
     g = expand_reduced(grad, shape, axis, keepdims)

@@ -319,3 +319,51 @@ def test_matches_torch(name, dtype):
     values = np.random.default_rng(1).permutation(24).reshape(2, 3, 4) / 8.0 - 1.4
     compare_torch(ours, theirs, values, dtype=dtype)
     compare_torch(lambda v: v.max(), lambda v: v.max(), [1.0, 3.0, 3.0], dtype=dtype)
+
+
+# -- the broadcast view of a reduced gradient (sum's and mean's backward) -------------------
+@given(st.data())
+def test_broadcast_view_equals_numpys(data):
+    from numpygrad.ops.reduction import _broadcast_view
+
+    shape = data.draw(shapes(max_side=4, min_side=0))
+    small = tuple(data.draw(st.sampled_from([1, n])) for n in shape)
+    a = data.draw(arrays(small))
+    if data.draw(st.booleans()) and a.ndim:
+        a = np.asfortranarray(a)
+    view = _broadcast_view(a, shape)
+    ref = np.broadcast_to(a, shape)
+    assert view.shape == ref.shape and view.dtype == ref.dtype
+    np.testing.assert_array_equal(view, ref)
+    assert not view.flags.writeable
+    assert np.shares_memory(view, a) or a.size == 0 or view.size == 0
+
+
+def test_broadcast_view_of_a_strided_array_falls_back():
+    from numpygrad.ops.reduction import _broadcast_view
+
+    a = np.arange(12.0).reshape(3, 4)[:, ::2][:, :1]  # not contiguous: no buffer to lend
+    view = _broadcast_view(a, (3, 5))
+    np.testing.assert_array_equal(view, np.broadcast_to(a, (3, 5)))
+    assert not view.flags.writeable
+
+
+@pytest.mark.parametrize("small, shape", [((2, 3), (3, 3)), ((2,), (3,)), ((0,), (2,))])
+def test_broadcast_view_refuses_what_numpy_refuses(small, shape):
+    from numpygrad.ops.reduction import _broadcast_view
+
+    with pytest.raises(ValueError, match="broadcast"):
+        _broadcast_view(np.ones(small), shape)
+
+
+def test_sum_gradient_is_read_only_view_until_stored():
+    # The gradient of x.sum() is a broadcast view; the engine copies it into .grad,
+    # so the leaf's gradient is writable and owns its memory.
+    x = npg.array(np.ones((3, 4), np.float32), requires_grad=True)
+    (x * 2.0).sum().backward()
+    assert x.grad.data.flags.writeable and x.grad.data.base is None
+    np.testing.assert_array_equal(x.grad.data, np.full((3, 4), 2.0, np.float32))
+    x.grad = None
+    x.mean().backward()
+    np.testing.assert_array_equal(x.grad.data, np.full((3, 4), 1 / 12, np.float32))
+    assert x.grad.data.flags.writeable
