@@ -326,7 +326,11 @@ def _store_grad(arr: Array, g: Array, g_owned: bool, create_graph: bool) -> None
         elif g_owned and g._fn is None and g.data.flags.writeable:
             arr._grad = g
         else:
-            arr._grad = _wrap(np.array(g.data, copy=True))
+            # (order "K": the gradient keeps the parameter's layout. The method is
+            # faster than np.array(..., copy=True) on a small array; a NumPy scalar,
+            # which a backward on 0-d arrays may return, becomes a 0-d array.)
+            d = g.data
+            arr._grad = _wrap(d.copy(order="K") if type(d) is np.ndarray else np.array(d))
     else:
         arr._grad = arr._grad + g
 

@@ -106,8 +106,15 @@ def _spread(grad: Array, shape: tuple[int, ...], axis: Any, keepdims: bool,
             scale: float = 1.0) -> Array:
     """``scale * grad`` broadcast back to the input's ``shape`` (backward of sum and mean)."""
     if not _grad_enabled.get():  # first order, the training hot path: one NumPy view
-        g = grad.data if keepdims else grad.data.reshape(_keep_shape(shape, axis))
-        return _wrap(_broadcast_view(g if scale == 1.0 else g * scale, shape))
+        g = grad.data if scale == 1.0 else grad.data * scale
+        if not g.shape:
+            # A full reduction's scalar (a 0-d array, or a NumPy scalar after the
+            # scaling): every stride is 0, no reshape needed.
+            view = np.ndarray(shape, g.dtype, buffer=g, strides=(0,) * len(shape))
+            view.flags.writeable = False
+            return _wrap(view)
+        return _wrap(_broadcast_view(g if keepdims else g.reshape(_keep_shape(shape, axis)),
+                                     shape))
     from numpygrad.ops.shape import broadcast_to
 
     g = expand_reduced(grad, shape, axis, keepdims)

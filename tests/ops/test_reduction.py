@@ -367,3 +367,20 @@ def test_sum_gradient_is_read_only_view_until_stored():
     x.mean().backward()
     np.testing.assert_array_equal(x.grad.data, np.full((3, 4), 1 / 12, np.float32))
     assert x.grad.data.flags.writeable
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (0, 3), (2, 0), (3, 1, 2)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["sum", "mean"])
+def test_full_reduction_gradient_shapes_and_dtypes(shape, dtype, name):
+    # The full reduction's gradient is broadcast from a 0-d array (or, for mean, from
+    # a NumPy scalar after the scaling): every shape and dtype must come back intact.
+    x = npg.array(np.ones(shape, dtype), requires_grad=True)
+    getattr(x, name)().backward()
+    g = x.grad.data
+    assert type(g) is np.ndarray and g.shape == shape and g.dtype == dtype
+    assert g.flags.writeable
+    size = int(np.prod(shape))
+    if size:
+        expected = 1.0 if name == "sum" else 1.0 / size
+        np.testing.assert_allclose(g, np.full(shape, expected, dtype), rtol=1e-6)
