@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from numpygrad._array import Array, _shared_ones, _watched, _wrap, asarray
+from numpygrad._array import Array, _linked_node, _shared_ones, _watched, _wrap, asarray
 from numpygrad.autograd.function import Function
 from numpygrad.autograd.grad_mode import _grad_enabled
 
@@ -107,9 +107,8 @@ def _run(
     direct: Function | None = None
     direct_g: Any = None
     direct_owned = False
-    if len(roots) == 1 and roots[0].grad_fn is not None:
+    if len(roots) == 1 and roots[0]._fn is not None:
         # One root with a node (a loss): that node runs first, with the seed.
-        # (``grad_fn`` is the property: the root's node learns its output.)
         direct, direct_g = roots[0]._fn, root_grads[0]
     else:
         for r, g in zip(roots, root_grads):
@@ -129,6 +128,10 @@ def _run(
     store_outputs = targets is None
     # Whether a node's output must be looked at for hooks, retain_grad or targets.
     watch = retain_all or bool(target_keys) or _watched[0]
+    if watch and direct is not None:
+        # A lean root node learns its output, which no consumer's input can give:
+        # the root's hooks and retain_grad need it.
+        _linked_node(roots[0])
     # Then the outputs of lean nodes (which keep no reference to them) are found
     # as their consumers' inputs, as the gradients are handed over.
     outputs_of: dict[Function, Array] = {}

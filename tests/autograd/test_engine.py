@@ -432,6 +432,32 @@ class TestOutputLinks:
         np.testing.assert_array_equal(v.grad.data, [3.0, 6.0])
         np.testing.assert_array_equal(x.grad.data, [21.0, 39.0])
 
+    def test_hook_and_retained_grad_of_an_unlinked_lean_root(self):
+        # The root has no consumer whose input could stand for it: the engine links
+        # it itself when some array has a hook or retains its gradient.
+        x = leaf(3.0)
+        y = x * 2.0                               # a lean root, never inspected
+        assert not hasattr(y._fn, "_out_ref")
+        calls = []
+        y.register_hook(lambda g: calls.append(float(g.data)))
+        y.retain_grad()
+        y.backward()
+        assert calls == [1.0] and float(y.grad.data) == 1.0 and float(x.grad.data) == 2.0
+
+    def test_backward_of_a_lean_root_leaves_it_unlinked(self):
+        from numpygrad import _array
+
+        # (Once any hook was registered in the process the engine watches outputs.)
+        was, _array._watched[0] = _array._watched[0], False
+        try:
+            x = leaf(3.0)
+            y = x * 2.0
+            y.backward()
+            assert not hasattr(y._fn, "_out_ref")     # nobody needed the output
+            assert y.grad_fn.outputs[0]() is y        # inspecting still links it
+        finally:
+            _array._watched[0] = was
+
     def test_retained_grad_after_an_in_place_op_belongs_to_the_new_value(self):
         a = leaf([1.0, 2.0])
         y = a * 2
