@@ -9,6 +9,7 @@ delegate to the functions in :mod:`numpygrad.ops`.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -131,6 +132,7 @@ class Array(_ArrayConvert, _ArrayInplace, _ArrayMethods):
     _fn: Any = None  # the node that produced this array (see the grad_fn property)
     _retains_grad: bool = False
     _hooks: dict[int, Any] | None = None
+    _watching: Any = None  # while counted in _watched: the finalizer that uncounts it
     _base: Array | None = None
     # Make NumPy defer to our reflected operators (ndarray + Array -> Array).
     __array_priority__ = 1000
@@ -333,7 +335,7 @@ class Array(_ArrayConvert, _ArrayInplace, _ArrayMethods):
         """
         if self.grad_fn is not None:
             self._retains_grad = True
-            _watched[0] = True
+            _watch(self)
 
     def register_hook(self, hook: Callable[[Array], Array | None]) -> _HookHandle:
         """Call ``hook(grad)`` when this array's gradient is computed.
@@ -357,7 +359,10 @@ class Array(_ArrayConvert, _ArrayInplace, _ArrayMethods):
             self._hooks = {}
         handle = _HookHandle(self)
         self._hooks[handle.id] = hook
-        _watched[0] = True
+        if self._fn is not None:
+            # A leaf's hooks run wherever its gradient is stored; only an array with a
+            # node makes the engine look at the outputs of the nodes it runs.
+            _watch(self)
         return handle
 
     def backward(
@@ -553,11 +558,43 @@ class _HookHandle:
         arr = self._ref()
         if arr is not None and arr._hooks is not None:
             arr._hooks.pop(self.id, None)
+            if not arr._hooks and not arr._retains_grad:
+                _unwatch(arr)
 
 
-#: Set once any array retains its gradient or gets a hook. Until then the engine
-#: need not look at the output of every node it runs for either.
-_watched = [False]
+#: How many arrays that have a node now have a hook or retain their gradient. While
+#: none does, the engine need not look at the output of every node it runs (that
+#: costs about a fifth of a chain of small ops). An array stops counting when its
+#: last hook is removed or when it is freed, so one ``retain_grad()`` while
+#: debugging does not slow every later backward pass of the process.
+_watched = [0]
+# The count must never drop below the truth (hooks would be skipped). Reentrant: a
+# finalizer may run, on a freed array, inside _watch's own allocation.
+_watch_lock = threading.RLock()
+
+
+def _watch(arr: Array) -> None:
+    """Count ``arr`` among the watched arrays (once), until it is unwatched or freed."""
+    with _watch_lock:
+        if arr._watching is None:
+            _watched[0] += 1
+            token = weakref.finalize(arr, _forget_one)
+            token.atexit = False  # nothing to uncount when the interpreter ends
+            arr._watching = token
+
+
+def _unwatch(arr: Array) -> None:
+    """Stop counting ``arr`` (its last hook was removed and it retains no gradient)."""
+    with _watch_lock:
+        token, arr._watching = arr._watching, None
+        if token is not None and token.detach() is not None:
+            _watched[0] -= 1
+
+
+def _forget_one() -> None:
+    """A watched array was freed."""
+    with _watch_lock:
+        _watched[0] -= 1
 
 
 _ONES: dict[tuple[tuple[int, ...], np.dtype], np.ndarray] = {}

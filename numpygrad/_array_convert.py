@@ -411,7 +411,8 @@ def _bind() -> None:
 
 
 _CORE_ATTRIBUTES = frozenset(
-    ("data", "_grad", "_requires_grad", "_fn", "_vc", "_retains_grad", "_hooks", "_base")
+    ("data", "_grad", "_requires_grad", "_fn", "_vc", "_retains_grad", "_hooks", "_base",
+     "_watching")
 )
 
 

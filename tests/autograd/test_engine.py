@@ -270,6 +270,101 @@ class TestHooks:
             npg.array([1.0]).register_hook(lambda g: g)
 
 
+class TestWatchCount:
+    """Only live arrays with a node and a hook (or retain_grad) make the engine watch outputs."""
+
+    @staticmethod
+    def count() -> int:
+        from numpygrad import _array
+
+        return _array._watched[0]
+
+    def test_leaf_hooks_do_not_count(self):
+        before = self.count()
+        x = leaf([1.0, 2.0])
+        h = x.register_hook(lambda g: g * 2)
+        assert self.count() == before
+        (x * 3).sum().backward()
+        np.testing.assert_array_equal(x.grad.data, [6.0, 6.0])  # the hook still ran
+        h.remove()
+
+    def test_a_freed_array_stops_counting(self):
+        import gc
+
+        before = self.count()
+        x = leaf([1.0, 2.0])
+        y = x * 2
+        y.retain_grad()
+        z = y * 3
+        z.register_hook(lambda g: g)
+        z.register_hook(lambda g: g)      # a second hook: the array still counts once
+        y.retain_grad()                   # and retaining twice too
+        assert self.count() == before + 2
+        del y, z
+        gc.collect()
+        assert self.count() == before
+
+    def test_removing_the_last_hook_stops_counting(self):
+        before = self.count()
+        x = leaf([1.0])
+        y = x * 2
+        h1, h2 = y.register_hook(lambda g: g), y.register_hook(lambda g: g)
+        h1.remove()
+        assert self.count() == before + 1
+        h2.remove()
+        h2.remove()                       # removing twice changes nothing
+        assert self.count() == before
+        y.retain_grad()                   # retain_grad counts it again...
+        h3 = y.register_hook(lambda g: g)
+        h3.remove()                       # ...and removing a hook keeps it counted
+        assert self.count() == before + 1
+
+    def test_a_live_watched_array_keeps_its_hook_when_another_is_freed(self):
+        calls = []
+        x = leaf([1.0, 2.0])
+        a = x * 2
+        a.retain_grad()
+        b = x * 5
+        b.register_hook(lambda g: calls.append(g.data.copy()))
+        del a                              # one watched array less, one still alive
+        (b * 3).sum().backward()
+        np.testing.assert_array_equal(calls[0], [3.0, 3.0])
+
+    def test_copies_are_not_counted_twice(self):
+        import copy
+
+        before = self.count()
+        x = leaf([1.0])
+        y = x * 2
+        y.retain_grad()
+        dup = copy.deepcopy(y)
+        assert dup._watching is None and self.count() == before + 1
+        del y
+        assert self.count() == before
+        del dup
+        assert self.count() == before
+
+    def test_counting_from_many_threads(self):
+        import threading
+
+        before = self.count()
+        x = leaf([1.0])
+
+        def work():
+            for _ in range(200):
+                y = x * 2
+                y.retain_grad()
+                h = (y * 1).register_hook(lambda g: g)
+                h.remove()
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert self.count() == before
+
+
 # -- memory: aliasing, deep graphs, freeing ------------------------------------------------
 class TestMemory:
     def test_grad_never_aliases_the_user_gradient(self):
