@@ -74,31 +74,37 @@ def expand_reduced(grad: Array, in_shape: tuple[int, ...], axis: Any, keepdims: 
 
 
 def _broadcast_view(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """``np.broadcast_to(a, shape)`` for ``a`` with as many axes as ``shape``: a read-only view.
+    """``np.broadcast_to(a, shape)`` for a 0-d ``a`` or one with as many axes as ``shape``.
 
     ``np.broadcast_to`` builds an iterator to check its arguments, about 2 us on
-    a small array, more than the rest of a sum's backward. Here the view is made
-    straight from ``a``'s memory, with stride 0 along the broadcast axes; ``a``
-    must be contiguous (a reduction's gradient is), else NumPy's function runs,
-    as it does for anything but a plain broadcast of length-1 axes.
+    a small array, more than the rest of a sum's backward. Here the read-only view
+    is made straight from ``a``'s memory, with stride 0 along the broadcast axes;
+    ``a`` must be contiguous (a reduction's gradient is; a NumPy scalar, which
+    scaling a 0-d array gives, is too), else NumPy's function runs, as it does for
+    anything but a plain broadcast of length-1 axes.
     """
-    if len(a.shape) == len(shape):
-        strides = []
+    strides: tuple[int, ...] | None = None
+    if not a.shape:  # a full reduction's scalar: every stride is 0
+        strides = (0,) * len(shape)
+    elif len(a.shape) == len(shape):
+        kept = []
         for m, n, st in zip(a.shape, shape, a.strides):
             if m == n:
-                strides.append(st)
+                kept.append(st)
             elif m == 1:
-                strides.append(0)
+                kept.append(0)
             else:
                 break
         else:
-            try:  # (a non-contiguous array cannot lend its memory as a buffer)
-                view = np.ndarray(shape, a.dtype, buffer=a, strides=tuple(strides))
-            except (ValueError, TypeError, BufferError):
-                pass
-            else:
-                view.flags.writeable = False  # as np.broadcast_to's result
-                return view
+            strides = tuple(kept)
+    if strides is not None:
+        try:  # (a non-contiguous array cannot lend its memory as a buffer)
+            view = np.ndarray(shape, a.dtype, buffer=a, strides=strides)
+        except (ValueError, TypeError, BufferError):
+            pass
+        else:
+            view.flags.writeable = False  # as np.broadcast_to's result
+            return view
     return np.broadcast_to(a, shape)
 
 
@@ -107,14 +113,9 @@ def _spread(grad: Array, shape: tuple[int, ...], axis: Any, keepdims: bool,
     """``scale * grad`` broadcast back to the input's ``shape`` (backward of sum and mean)."""
     if not _grad_enabled.get():  # first order, the training hot path: one NumPy view
         g = grad.data if scale == 1.0 else grad.data * scale
-        if not g.shape:
-            # A full reduction's scalar (a 0-d array, or a NumPy scalar after the
-            # scaling): every stride is 0, no reshape needed.
-            view = np.ndarray(shape, g.dtype, buffer=g, strides=(0,) * len(shape))
-            view.flags.writeable = False
-            return _wrap(view)
-        return _wrap(_broadcast_view(g if keepdims else g.reshape(_keep_shape(shape, axis)),
-                                     shape))
+        if g.shape and not keepdims:  # (a full reduction's 0-d gradient needs no reshape)
+            g = g.reshape(_keep_shape(shape, axis))
+        return _wrap(_broadcast_view(g, shape))
     from numpygrad.ops.shape import broadcast_to
 
     g = expand_reduced(grad, shape, axis, keepdims)
