@@ -110,7 +110,7 @@ def _analytical_jacobian(
                 seed = np.zeros(o.shape, dtype=o.dtype)
                 seed.reshape(-1)[r] = 1
                 gs = _grad(o, diff, grad_outputs=_wrap(seed), retain_graph=True,
-                           allow_unused=True)
+                           create_graph=create_graph, allow_unused=True)
                 for g, x in zip(gs, diff):
                     j = next(k for k, y in enumerate(inputs) if y is x)
                     if g is not None:
@@ -137,12 +137,17 @@ def gradcheck(
     atol: float = 1e-5,
     rtol: float = 1e-3,
     raise_exception: bool = True,
+    check_recorded: bool = True,
 ) -> bool:
     """Check backward against central finite differences.
 
     Compares, for every output and every input that requires grad, the
     Jacobian built from backward passes with the one built from central
-    differences. Use float64 inputs, away from kinks.
+    differences. Use float64 inputs, away from kinks. The Jacobian is built
+    twice: from first-order passes, which run each op's
+    :meth:`~numpygrad.Function.backward_data`, and from ``create_graph=True``
+    passes, which run :meth:`~numpygrad.Function.backward`; so an op whose two
+    formulas disagree fails.
 
     Parameters
     ----------
@@ -154,6 +159,9 @@ def gradcheck(
         Step and tolerances (PyTorch's defaults).
     raise_exception : bool
         Raise :class:`GradcheckError` on a mismatch instead of returning False.
+    check_recorded : bool
+        Also check the ``create_graph=True`` passes (``backward``). Turn it off
+        for a function whose backward cannot be recorded (it raises then).
 
     Returns
     -------
@@ -170,20 +178,24 @@ def gradcheck(
     inputs = _as_tuple(inputs)
     _check_dtypes(inputs)
     outs = _outputs(fn, inputs)
-    analytical = _analytical_jacobian(outs, inputs)
     numerical = numerical_jacobian(fn, inputs, eps)
-    for i in range(len(outs)):
-        for j in range(len(inputs)):
-            a, n = analytical[i][j], numerical[i][j]
-            if a is None:
-                continue
-            if not np.allclose(a, n, rtol=rtol, atol=atol, equal_nan=False):
-                if raise_exception:
-                    raise GradcheckError(
-                        f"Jacobian mismatch for output {i} with respect to input {j},\n"
-                        f"numerical:{n}\nanalytical:{a}\n"
-                    )
-                return False
+    passes = [("", False)]
+    if check_recorded:
+        passes.append((" (create_graph=True, i.e. backward rather than backward_data)", True))
+    for how, create_graph in passes:
+        analytical = _analytical_jacobian(outs, inputs, create_graph)
+        for i in range(len(outs)):
+            for j in range(len(inputs)):
+                a, n = analytical[i][j], numerical[i][j]
+                if a is None:
+                    continue
+                if not np.allclose(a, n, rtol=rtol, atol=atol, equal_nan=False):
+                    if raise_exception:
+                        raise GradcheckError(
+                            f"Jacobian mismatch for output {i} with respect to input {j}"
+                            f"{how},\nnumerical:{n}\nanalytical:{a}\n"
+                        )
+                    return False
     return True
 
 

@@ -74,7 +74,9 @@ def check_op(fn: Callable[..., npg.Array], *values: Any, second_order: bool = Tr
     """
     xs = [leaf(v) for v in values]
     before = [x.data.copy() for x in xs]
-    assert gradcheck(fn, xs)
+    # (first order and, where backward can be recorded, create_graph=True: an op's
+    # backward_data and backward must both match the finite differences)
+    assert gradcheck(fn, xs, check_recorded=second_order)
     if second_order:
         assert gradgradcheck(fn, xs)
     # Invariants with a random (not all-ones) upstream gradient.

@@ -1,21 +1,21 @@
 """What support for higher-order gradients costs a first-order training step.
 
-numpygrad writes every backward formula with numpygrad ops, so that
-``create_graph=True`` can differentiate it again; the hot ops also carry a
-plain-NumPy branch taken when grad mode is off, which it is during an ordinary
-``backward()``. The first-order path therefore pays for the higher-order
-machinery only through two things, both measured here on the MLP step
-(784-256-128-10, bs128, the same model as the MLP case):
+numpygrad writes every backward formula with numpygrad ops (``backward``), so
+that ``create_graph=True`` can differentiate it again; the hot ops also define
+the same formula on raw ndarrays (``backward_data``), which an ordinary
+``backward()`` runs instead. The first-order path could pay for the
+higher-order machinery only through two things, both measured here on the MLP
+step (784-256-128-10, bs128, the same model as the MLP case):
 
 * nodes recorded during a first-order backward: must be 0 (a node recorded
   there would be graph-building work nobody asked for). Counted with the
   engine's node sequence counter;
-* the grad-mode branches: every ``_grad_enabled.get()`` executed during the
+* grad-mode branches: every ``_grad_enabled.get()`` executed during the
   backward is counted (through a counting stand-in for the context variable,
-  installed for one backward only), then multiplied by the measured cost of
-  one call. That total, as a share of the backward's median time, is the
-  machinery's cost; the target is under 1 %, well below the run-to-run noise
-  (a few %), i.e. nothing measurable.
+  installed for one backward only; none since the ops have ``backward_data``),
+  then multiplied by the measured cost of one call. That total, as a share
+  of the backward's median time, is the machinery's cost; the target is under
+  1 %, well below the run-to-run noise (a few %), i.e. nothing measurable.
 
 For scale the row also shows the same backward with ``create_graph=True``
 (what the machinery costs when it is used) and torch's first-order backward.

@@ -186,6 +186,48 @@ class Function:
         """
         raise NotImplementedError(f"{type(self).__name__} does not define backward()")
 
+    def backward_data(self, grad: np.ndarray) -> Any:
+        """First-order ``backward`` on raw ndarrays; an op may override it for speed.
+
+        A plain ``backward()`` (no ``create_graph``) calls this method instead of
+        :meth:`backward`, with the output's gradient as a ``numpy.ndarray``.
+        This default wraps it in an Array and calls :meth:`backward`, so a
+        custom op needs nothing more. The built-in ops override it with the same
+        formula written on ndarrays: a first-order pass then makes no Array per
+        gradient, which matters for ops on small arrays. ``backward`` stays the
+        definition that ``create_graph=True`` records, and the two must agree.
+
+        Parameters
+        ----------
+        grad : numpy.ndarray
+            The gradient of the output, of the output's shape. Read-only in
+            general (it may be the engine's shared seed or another op's memory):
+            never write into it.
+
+        Returns
+        -------
+        ndarray, Array, None or tuple
+            One gradient per input, as :meth:`backward` returns them; ndarrays
+            and Arrays are both accepted.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import numpygrad as npg
+        >>> class Double(npg.Function):
+        ...     def forward(self, x):
+        ...         return 2 * x
+        ...     def backward(self, grad):  # recorded with create_graph=True
+        ...         return 2 * grad
+        ...     def backward_data(self, grad):  # first order, on raw ndarrays
+        ...         return 2 * grad
+        >>> x = npg.array([1.0, 2.0], requires_grad=True)
+        >>> Double.apply(x).sum().backward()
+        >>> x.grad
+        Array([2., 2.])
+        """
+        return self.backward(_wrap(grad))
+
     # -- calling ----------------------------------------------------------------------
     @classmethod
     def apply(cls, *args: Any, **options: Any) -> Array:

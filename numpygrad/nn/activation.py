@@ -160,19 +160,22 @@ class GeluOp(Function):
         if self.approximate == "tanh":
             # d/dx = (1 + t)/2 + x (1 - t^2) k (1 + 3 c x^2) / 2; at +-inf x (1 - t^2) is
             # inf * 0 = nan, PyTorch's value, silenced like the overflow of x^2.
-            if not is_grad_enabled():  # first order: raw NumPy, no nodes
-                xd, t = x.data, self.t
-                with np.errstate(over="ignore", invalid="ignore"):
-                    return _wrap(grad.data * ((1 + t) * 0.5 + xd * (1 - t * t)
-                                              * (1 + xd * xd * (3 * _GELU_C)) * (0.5 * _GELU_K)))
             with np.errstate(over="ignore", invalid="ignore"):
                 t = tanh((x + x * x * x * _GELU_C) * _GELU_K)
                 return grad * ((1 + t) * 0.5 + x * (1 - t * t) * (1 + x * x * (3 * _GELU_C))
                                * (0.5 * _GELU_K))
-        if is_grad_enabled():  # create_graph: Phi as a node keeps the second derivative
-            with np.errstate(over="ignore", invalid="ignore"):  # +-inf * phi(+-inf): nan
-                return grad * (NormalCdfOp.apply(x) + x * _normal_pdf(x))
-        return _wrap(grad.data * _gelu_slope(x.data, self.cdf))
+        # Phi as a node keeps the second derivative.
+        with np.errstate(over="ignore", invalid="ignore"):  # +-inf * phi(+-inf): nan
+            return grad * (NormalCdfOp.apply(x) + x * _normal_pdf(x))
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        xd = self.inputs[0].data
+        if self.approximate == "tanh":  # (the formula of backward, with forward's t)
+            t = self.t
+            with np.errstate(over="ignore", invalid="ignore"):
+                return grad * ((1 + t) * 0.5 + xd * (1 - t * t)
+                               * (1 + xd * xd * (3 * _GELU_C)) * (0.5 * _GELU_K))
+        return grad * _gelu_slope(xd, self.cdf)
 
 
 def gelu(x: Any, approximate: str = "none") -> Array:
@@ -211,13 +214,14 @@ class SiluOp(Function):
         x = self.inputs[0]
         # At +inf x (1 - s) is inf * 0 and at -inf s (1 + x (1 - s)) is 0 * -inf: nan,
         # PyTorch's value, silenced (PyTorch gives no warning).
-        if not is_grad_enabled():  # first order: raw NumPy, no nodes
-            xd, s = x.data, self.s
-            with np.errstate(invalid="ignore"):
-                return _wrap(grad.data * (s * (1 + xd * (1 - s))))
         with np.errstate(invalid="ignore"):
             s = sigmoid(x)
             return grad * (s * (1 + x * (1 - s)))
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        xd, s = self.inputs[0].data, self.s  # (backward's formula, with forward's sigmoid)
+        with np.errstate(invalid="ignore"):
+            return grad * (s * (1 + xd * (1 - s)))
 
 
 def silu(x: Any) -> Array:

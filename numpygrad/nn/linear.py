@@ -12,7 +12,6 @@ from numpygrad._array import Array, _shared_ones, _wrap
 from numpygrad._blas_info import numpy_blas
 from numpygrad._dtype import get_default_dtype
 from numpygrad.autograd.function import Function
-from numpygrad.autograd.grad_mode import _grad_enabled
 from numpygrad.nn import init
 from numpygrad.nn.module import Module, Parameter
 from numpygrad.ops.linalg import matmul
@@ -150,7 +149,10 @@ class Affine(Function):
         return _affine(x, w, b)
 
     def backward(self, grad: Array) -> tuple[Array | None, ...]:
-        return _affine_backward(self, grad, not _grad_enabled.get())
+        return _affine_backward(self, grad)
+
+    def backward_data(self, grad: np.ndarray) -> tuple[Any, ...]:
+        return _affine_backward_data(self, grad)
 
 
 class AffineRelu(Function):
@@ -188,33 +190,32 @@ class AffineRelu(Function):
     def backward(self, grad: Array) -> tuple[Array | None, ...]:
         # PyTorch's rule: no gradient where the output is <= 0. A ReLU output is
         # >= 0 or NaN, so that is ``!= 0``, which lets NaN's gradient through.
-        mask = self.output.data != 0
-        first_order = not _grad_enabled.get()
-        if first_order:
-            grad = _wrap(np.multiply(grad.data, mask))
-        else:
-            grad = grad * _wrap(mask)
-        return _affine_backward(self, grad, first_order)
+        return _affine_backward(self, grad * _wrap(self.output.data != 0))
+
+    def backward_data(self, grad: np.ndarray) -> tuple[Any, ...]:
+        return _affine_backward_data(self, np.multiply(grad, self.output.data != 0))
 
 
-def _affine_backward(node: Function, grad: Array, first_order: bool
-                     ) -> tuple[Array | None, ...]:
-    """The gradients of ``x @ w.T + b`` w.r.t. the node's inputs, given ``grad``.
+def _affine_backward_data(node: Function, g: np.ndarray) -> tuple[Any, ...]:
+    """First order: the gradients of ``x @ w.T + b`` given the output's gradient ``g``."""
+    x, w = node.inputs[0].data, node.inputs[1].data
+    need = node.needs_input_grad
+    if g.ndim != 2 or x.ndim != 2:
+        return _affine_backward(node, _wrap(g))  # (grad mode is off: nothing is recorded)
+    # A batch of vectors (the training hot path): the three products straight on
+    # the raw data, as a hand-written step would do.
+    gx = _product(g, w) if need[0] else None
+    gw = _product(g.T, x) if need[1] else None
+    if len(need) == 2:
+        return gx, gw
+    return gx, gw, (_column_sums(g) if need[2] else None)
 
-    ``first_order`` is True when the engine is not recording (no ``create_graph``).
-    """
+
+def _affine_backward(node: Function, grad: Array) -> tuple[Array | None, ...]:
+    """The gradients of ``x @ w.T + b`` w.r.t. the node's inputs, given ``grad``
+    (numpygrad ops: recorded with ``create_graph``)."""
     x, w = node.inputs[0], node.inputs[1]
     need = node.needs_input_grad
-    g = grad.data
-    xd = x.data
-    if first_order and g.ndim == 2 and xd.ndim == 2:
-        # First order on a batch of vectors (the training hot path): the three
-        # products straight on the raw data, as a hand-written step would do.
-        gx = _wrap(_product(g, w.data)) if need[0] else None
-        gw = _wrap(_product(g.T, xd)) if need[1] else None
-        if len(need) == 2:
-            return gx, gw
-        return gx, gw, (_wrap(_column_sums(g)) if need[2] else None)
     gx = matmul(grad, w) if need[0] else None
     gw = None
     if need[1]:

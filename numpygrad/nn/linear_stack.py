@@ -122,6 +122,10 @@ class LinearStack(Function):
     def backward(self, grad: Array) -> tuple[Array | None, ...]:
         """The gradients of x, weights and biases, layer by layer from the last.
 
+        A first-order pass runs :meth:`backward_data` on raw ndarrays; this method
+        records the layers again as nodes (``create_graph=True``), so the
+        gradients can be differentiated in turn.
+
         Examples
         --------
         >>> import numpygrad as npg
@@ -133,15 +137,18 @@ class LinearStack(Function):
         >>> x.grad, w1.grad, w2.grad
         (Array([[12.]]), Array([[8.]]), Array([[6.]]))
         """
-        if _grad_enabled.get():
-            return self._recorded_backward(grad)
+        if not _grad_enabled.get():  # a direct call, outside the engine: first order
+            return tuple(None if g is None else _wrap(g) for g in self.backward_data(grad.data))
+        return self._recorded_backward(grad)
+
+    def backward_data(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         inputs, need = self.inputs, self.needs_input_grad
         layout, starts, _ = self.plan
-        result: list[Array | None] = [None] * len(inputs)
+        result: list[np.ndarray | None] = [None] * len(inputs)
         # Below this input index nothing needs a gradient: stop propagating there.
         lowest = need.index(True)
         last = len(layout) - 1
-        g = grad.data
+        g = grad
         for k in range(last, -1, -1):
             has_bias, relu = layout[k]
             if relu:
@@ -155,9 +162,9 @@ class LinearStack(Function):
             a_prev = inputs[0].data if k == 0 else self.hidden[k - 1]
             j = starts[k]
             if need[j]:
-                result[j] = _wrap(_product(g.T, a_prev))
+                result[j] = _product(g.T, a_prev)
             if has_bias and need[j + 1]:
-                result[j + 1] = _wrap(_column_sums(g))
+                result[j + 1] = _column_sums(g)
             if lowest >= j:
                 break
             w = inputs[j].data
@@ -171,7 +178,7 @@ class LinearStack(Function):
             else:
                 gx = _product(g, w)
             if k == 0:
-                result[0] = _wrap(gx)
+                result[0] = gx
                 break
             # The engine casts a gradient to its array's dtype between two nodes;
             # do the same between two layers (they differ only with mixed dtypes).

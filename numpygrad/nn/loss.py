@@ -115,9 +115,12 @@ class WeightedCrossEntropy(_ClassLoss):
             from numpygrad.ops.activation import softmax
 
             d = softmax(self.inputs[0], axis=1) * _wrap(self.row_coef) - _wrap(self.target_term)
-        else:
-            d = _wrap(self.dlogits)
-        return d * self._rows(grad)
+            return d * self._rows(grad)
+        return _wrap(self.backward_data(grad.data))  # a direct call: the first-order formula
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        rows = grad.reshape(-1, 1) if self.reduction == "none" else grad * self.scale
+        return self.dlogits * rows
 
 
 class CrossEntropy(_ClassLoss):
@@ -179,10 +182,13 @@ class CrossEntropy(_ClassLoss):
             onehot = np.zeros(x.shape, dtype=x.dtype)
             onehot[np.arange(x.shape[0]), self.target_index] = 1
             return (softmax(x, axis=1) - _wrap(onehot)) * self._rows(grad)
+        return _wrap(self.backward_data(grad.data))  # a direct call: the first-order formula
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
         # (order="C": the gradient may have been computed transposed, see forward)
         if self.reduction == "none":
-            return _wrap(np.multiply(self.dlogits, grad.data[:, None], order="C"))
-        return _wrap(np.multiply(self.dlogits, grad.data * self.scale, order="C"))
+            return np.multiply(self.dlogits, grad[:, None], order="C")
+        return np.multiply(self.dlogits, grad * self.scale, order="C")
 
 
 class NLL(_ClassLoss):

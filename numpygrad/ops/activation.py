@@ -15,6 +15,7 @@ import numpy as np
 
 from numpygrad._array import Array
 from numpygrad._dtype import as_floating
+from numpygrad._quiet import quiet
 from numpygrad.autograd.function import Function
 from numpygrad.ops.elementwise import exp
 from numpygrad.ops.reduction import Sum
@@ -69,6 +70,11 @@ class Softmax(Function):
         gs = grad * s
         return gs - s * Sum.apply(gs, axis=self.axis, keepdims=True)
 
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        s = self.output.data
+        gs = grad * s
+        return gs - s * np.add.reduce(gs, axis=self.axis, keepdims=True)
+
 
 def softmax(x: Any, axis: int | None = -1, *, dim: int | None = None) -> Array:
     """Softmax along ``axis`` (``dim`` is PyTorch's spelling), stable for any logits.
@@ -115,6 +121,11 @@ class LogSoftmax(Function):
 
     def backward(self, grad: Array) -> Array:
         return grad - exp(self.output) * Sum.apply(grad, axis=self.axis, keepdims=True)
+
+    @quiet(**_quiet)  # exp(self.output) runs quietly through Exp in backward
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        e = np.exp(self.output.data)
+        return grad - e * np.add.reduce(grad, axis=self.axis, keepdims=True)
 
 
 def log_softmax(x: Any, axis: int | None = -1, *, dim: int | None = None) -> Array:

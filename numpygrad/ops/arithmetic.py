@@ -15,7 +15,6 @@ import numpy as np
 from numpygrad._array import Array, _wrap
 from numpygrad._quiet import quiet
 from numpygrad.autograd.function import Function
-from numpygrad.autograd.grad_mode import _grad_enabled
 
 __all__ = ["add", "subtract", "multiply", "divide", "negative", "power", "cast", "positive_copy"]
 
@@ -87,6 +86,9 @@ class Add(Function):
         """
         return grad, grad
 
+    def backward_data(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return grad, grad
+
 
 def add(a: Any, b: Any) -> Array:
     """Elementwise ``a + b`` with NumPy broadcasting.
@@ -145,6 +147,9 @@ class Sub(Function):
         """
         return grad, (-grad if self.needs_input_grad[1] else None)
 
+    def backward_data(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        return grad, (np.negative(grad) if self.needs_input_grad[1] else None)
+
 
 def subtract(a: Any, b: Any) -> Array:
     """Elementwise ``a - b`` with NumPy broadcasting.
@@ -200,27 +205,24 @@ class Mul(Function):
         (Array([3., 4.]), Array([1., 2.]))
         """
         a, b = self.inputs
-        if not _grad_enabled.get():
-            # First order: the same formula on the raw data, without creating nodes
-            # (this op is on every hot path; the engine wraps nothing twice).
-            g = grad.data
-            if a is b and self.needs_input_grad[0]:
-                # x * x: both gradients go to one place, so hand on their sum as input
-                # 0's alone; that spares the engine its two-gradient path. ``g * (a + a)``
-                # equals ``g * a + g * a`` (doubling is exact) except where ``g * a`` is
-                # subnormal, where it rounds once instead of twice.
-                ad = a.data
-                return _wrap(g * (ad + ad)), None
-            return (
-                _wrap(g * b.data) if self.needs_input_grad[0] else None,
-                _wrap(g * a.data) if self.needs_input_grad[1] else None,
-            )
         return (
             grad * b if self.needs_input_grad[0] else None,
             grad * a if self.needs_input_grad[1] else None,
         )
 
-
+    def backward_data(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        a, b = self.inputs
+        if a is b and self.needs_input_grad[0]:
+            # x * x: both gradients go to one place, so hand on their sum as input 0's
+            # alone; that spares the engine its two-gradient path. ``g * (a + a)``
+            # equals ``g * a + g * a`` (doubling is exact) except where ``g * a`` is
+            # subnormal, where it rounds once instead of twice.
+            ad = a.data
+            return grad * (ad + ad), None
+        return (
+            grad * b.data if self.needs_input_grad[0] else None,
+            grad * a.data if self.needs_input_grad[1] else None,
+        )
 
 
 def multiply(a: Any, b: Any) -> Array:
@@ -290,6 +292,14 @@ class Div(Function):
         gb = (-grad / b) * (a / b) if self.needs_input_grad[1] else None
         return ga, gb
 
+    @quiet(all="ignore")  # as forward: a zero divisor gives inf or nan silently
+    def backward_data(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        a, b = self.inputs
+        bd = b.data
+        ga = grad / bd if self.needs_input_grad[0] else None
+        gb = (-grad / bd) * (a.data / bd) if self.needs_input_grad[1] else None
+        return ga, gb
+
 
 
 
@@ -348,6 +358,9 @@ class Neg(Function):
         Array([-1., -1.])
         """
         return -grad
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return np.negative(grad)
 
 
 
@@ -447,6 +460,29 @@ class Pow(Function):
                 gb = grad * where(zero, 0, a**b * log(where(zero, 1, a)))
         return ga, gb
 
+    def backward_data(self, grad: np.ndarray) -> tuple[Any, Any]:
+        a, b = self.inputs
+        bd = b.data
+        if self.needs_input_grad[1] or bd.ndim != 0:
+            return self.backward(_wrap(grad))  # backward's formula, unrecorded
+        # A constant scalar exponent (``x ** 2``): backward's first branch on ndarrays.
+        e = bd.item()
+        if e == 0:
+            return np.zeros_like(grad), None
+        ad = a.data
+        # (as ``a ** (e - 1)`` computes it: rsqrt for -0.5, see PowRsqrt)
+        pw = Pow._power_data(ad, e - 1)
+        return grad * (e * pw), None
+
+    @staticmethod
+    @quiet(all="ignore")
+    def _power_data(a: np.ndarray, e: float) -> np.ndarray:
+        """``a ** e`` for a Python-number exponent, as ``power`` computes it."""
+        if isinstance(e, float) and e == -0.5 and a.dtype.kind == "f":
+            return 1 / np.sqrt(a)
+        b = np.asarray(e, dtype=a.dtype if a.dtype.kind == "f" else None)
+        return np.power(a, b, dtype=_float_dtype(a, b))
+
 
 class PowRsqrt(Pow):
     """``a ** -0.5`` for a Python-number exponent, computed as PyTorch does: ``1 / sqrt(a)``.
@@ -505,6 +541,9 @@ class Cast(Function):
         # The engine casts the gradient to the input's dtype.
         return grad
 
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return grad
+
 
 def cast(a: Any, dtype: Any) -> Array:
     """Cast to ``dtype``, differentiably between floating dtypes.
@@ -536,6 +575,9 @@ class Copy(Function):
         return a.copy()
 
     def backward(self, grad: Array) -> Array:
+        return grad
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
         return grad
 
 

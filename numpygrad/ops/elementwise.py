@@ -20,7 +20,6 @@ from numpygrad._array import Array, _wrap
 from numpygrad._dtype import as_floating
 from numpygrad._quiet import quiet
 from numpygrad.autograd.function import Function, lift
-from numpygrad.autograd.grad_mode import _grad_enabled
 
 __all__ = [
     "exp", "log", "log1p", "expm1", "sqrt", "square", "reciprocal", "abs", "where",
@@ -75,9 +74,10 @@ class Exp(Function):
         >>> x.grad
         Array([1.      , 2.718282])
         """
-        if not _grad_enabled.get():  # first order: raw NumPy, no nodes
-            return _wrap(grad.data * self.output.data)
         return grad * self.output
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return grad * self.output.data
 
 
 def exp(x: Any) -> Array:
@@ -161,6 +161,10 @@ class Log(Function):
         """
         return grad / self.inputs[0]
 
+    @quiet(all="ignore")  # as Div: a zero input gives inf or nan silently
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return grad / self.inputs[0].data
+
 
 def log(x: Any) -> Array:
     """Elementwise natural logarithm.
@@ -242,6 +246,11 @@ class Sqrt(Function):
         Array([0.5 , 0.25])
         """
         return grad / (2 * self.output)
+
+    @quiet(all="ignore")  # as Div: sqrt(0) = 0 gives inf silently
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        out = self.output.data
+        return grad / (out + out)
 
 
 def sqrt(x: Any) -> Array:

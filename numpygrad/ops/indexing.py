@@ -133,6 +133,10 @@ class GetItem(Function):
         x = self.inputs[0]
         return IndexAdd.apply(grad, key=self.key, shape=x.shape, dtype=x.dtype)
 
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        x = self.inputs[0].data
+        return IndexAdd(self.key, x.shape, x.dtype).forward(grad)  # (the op's formula, unrecorded)
+
 
 def getitem(x: Any, key: Any) -> Array:
     """``x[key]`` with NumPy semantics (basic, advanced, boolean, mixed).

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
-from numpygrad._array import Array
+from numpygrad._array import Array, _wrap
 from numpygrad._dtype import get_default_dtype
 from numpygrad.autograd.function import Function, lift
 from numpygrad.autograd.grad_mode import is_grad_enabled
@@ -130,6 +130,14 @@ class Matmul(Function):
         if need_b:
             gb = matmul(swapaxes(a, -1, -2), grad)
         return ga, gb
+
+    def backward_data(self, grad: np.ndarray) -> tuple[Any, Any]:
+        a, b = self.inputs[0].data, self.inputs[1].data
+        if a.ndim < 2 or b.ndim < 2:
+            return self.backward(_wrap(grad))  # 1-d operands: backward's formula, unrecorded
+        need_a, need_b = self.needs_input_grad
+        return (np.matmul(grad, np.swapaxes(b, -1, -2)) if need_a else None,
+                np.matmul(np.swapaxes(a, -1, -2), grad) if need_b else None)
 
 
 def matmul(a: Any, b: Any) -> Array:

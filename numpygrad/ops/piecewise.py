@@ -13,7 +13,6 @@ import numpy as np
 
 from numpygrad._array import Array, _wrap
 from numpygrad.autograd.function import Function
-from numpygrad.autograd.grad_mode import _grad_enabled
 
 __all__ = ["sign", "floor", "ceil", "round", "clip", "clamp", "relu"]
 
@@ -242,9 +241,10 @@ class Relu(Function):
         return np.maximum(x, 0)
 
     def backward(self, grad: Array) -> Array:
-        if not _grad_enabled.get():  # first order: raw NumPy, no nodes
-            return _wrap(np.multiply(grad.data, self.output.data != 0))
         return grad * _wrap(self.output.data != 0)
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return np.multiply(grad, self.output.data != 0)
 
 
 def relu(x: Any) -> Array:

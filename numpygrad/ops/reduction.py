@@ -108,14 +108,18 @@ def _broadcast_view(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return np.broadcast_to(a, shape)
 
 
+def _spread_data(grad: np.ndarray, shape: tuple[int, ...], axis: Any, keepdims: bool,
+                 scale: float = 1.0) -> np.ndarray:
+    """``_spread`` on raw data, for first order (the training hot path): one NumPy view."""
+    g = grad if scale == 1.0 else grad * scale
+    if g.shape and not keepdims:  # (a full reduction's 0-d gradient needs no reshape)
+        g = g.reshape(_keep_shape(shape, axis))
+    return _broadcast_view(g, shape)
+
+
 def _spread(grad: Array, shape: tuple[int, ...], axis: Any, keepdims: bool,
             scale: float = 1.0) -> Array:
     """``scale * grad`` broadcast back to the input's ``shape`` (backward of sum and mean)."""
-    if not _grad_enabled.get():  # first order, the training hot path: one NumPy view
-        g = grad.data if scale == 1.0 else grad.data * scale
-        if g.shape and not keepdims:  # (a full reduction's 0-d gradient needs no reshape)
-            g = g.reshape(_keep_shape(shape, axis))
-        return _wrap(_broadcast_view(g, shape))
     from numpygrad.ops.shape import broadcast_to
 
     g = expand_reduced(grad, shape, axis, keepdims)
@@ -207,6 +211,9 @@ class Sum(Function):
         """
         return _spread(grad, self.inputs[0].shape, self.axis, self.keepdims)
 
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return _spread_data(grad, self.inputs[0].data.shape, self.axis, self.keepdims)
+
 
 def sum(  # noqa: A001 - NumPy's name
     x: Any, axis: Axis = None, keepdims: bool | None = None, *, dim: Any = None,
@@ -296,6 +303,10 @@ class Mean(_Reduction):
         Array([0.25, 0.25, 0.25, 0.25])
         """
         return _spread(grad, self.inputs[0].shape, self.axis, self.keepdims, self.scale)
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return _spread_data(grad, self.inputs[0].data.shape, self.axis, self.keepdims,
+                            self.scale)
 
 
 def mean(x: Any, axis: Axis = None, keepdims: bool | None = None, *, dim: Any = None,

@@ -90,6 +90,9 @@ class Reshape(Function):
         """
         return reshape(grad, self.inputs[0].shape)
 
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return grad.reshape(self.inputs[0].data.shape)
+
 
 def reshape(x: Any, *shape: Any) -> Array:
     """Give ``x`` a new shape with the same number of elements.
@@ -194,11 +197,18 @@ class Transpose(Function):
         Array([[1., 3., 5.],
                [2., 4., 6.]])
         """
+        inverse = self._inverse()
+        return transpose(grad) if inverse is None else transpose(grad, inverse)
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return grad.transpose(self._inverse())
+
+    def _inverse(self) -> tuple[int, ...] | None:
+        """The inverse permutation (None: the reversal, its own inverse)."""
         if self.axes is None:
-            return transpose(grad)
+            return None
         ndim = len(self.axes)
-        inverse = tuple(np.argsort([a % ndim for a in self.axes]))
-        return transpose(grad, inverse)
+        return tuple(int(i) for i in np.argsort([a % ndim for a in self.axes]))
 
 
 def transpose(x: Any, *axes: Any) -> Array:
@@ -278,6 +288,9 @@ class BroadcastTo(Function):
 
     def backward(self, grad: Array) -> Array:
         return grad
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return grad  # (the engine sums it over the broadcast axes)
 
 
 def broadcast_to(x: Any, *shape: Any) -> Array:

@@ -11,11 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from numpygrad._array import Array, _wrap
+from numpygrad._array import Array
 from numpygrad._dtype import as_floating
 from numpygrad._quiet import quiet
 from numpygrad.autograd.function import Function
-from numpygrad.autograd.grad_mode import _grad_enabled
 
 __all__ = ["sin", "cos", "tan", "tanh", "sigmoid"]
 
@@ -112,10 +111,11 @@ class Tanh(Function):
 
     def backward(self, grad: Array) -> Array:
         out = self.output
-        if not _grad_enabled.get():  # first order: raw NumPy, no nodes
-            o = out.data
-            return _wrap(grad.data * (1 - o * o))
         return grad * (1 - out * out)
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        o = self.output.data
+        return grad * (1 - o * o)
 
 
 def tanh(x: Any) -> Array:
@@ -157,10 +157,11 @@ class Sigmoid(Function):
 
     def backward(self, grad: Array) -> Array:
         s = self.output
-        if not _grad_enabled.get():  # first order: raw NumPy, no nodes
-            o = s.data
-            return _wrap(grad.data * (o * (1 - o)))
         return grad * (s * (1 - s))
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        o = self.output.data
+        return grad * (o * (1 - o))
 
 
 def sigmoid(x: Any) -> Array:
