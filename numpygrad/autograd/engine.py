@@ -197,7 +197,7 @@ def _run(
             node._released = True
         gdata = g if raw else g.data
         k = -1
-        if type(grads) is gtype:
+        if type(grads) is gtype or type(grads) is Array:  # (Array: see backward_data)
             if len(edges) == 1:
                 k = 0
         elif type(grads) is tuple and len(grads) == 2 and len(edges) == 2:
@@ -328,7 +328,8 @@ def _convert(g: Any, raw: bool) -> Any:
     (first order), else an Array. Takes Arrays and their subclasses, ndarrays and
     their subclasses, NumPy and Python scalars."""
     if raw:
-        return np.asarray(g.data if isinstance(g, Array) else g)
+        d = g.data if isinstance(g, Array) else g
+        return d if type(d) is np.ndarray else np.asarray(d)
     return g if isinstance(g, Array) else asarray(g)
 
 

@@ -107,6 +107,9 @@ class Expm1(Function):
     def backward(self, grad: Array) -> Array:
         return grad * (self.output + 1)
 
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return grad * (self.output.data + 1)
+
 
 def expm1(x: Any) -> Array:
     """Elementwise ``exp(x) - 1``, accurate for small ``x``.
@@ -189,6 +192,10 @@ class Log1p(Function):
 
     def backward(self, grad: Array) -> Array:
         return grad / (self.inputs[0] + 1)
+
+    @quiet(all="ignore")  # as Div: x = -1 gives inf silently (x + 1 cannot warn)
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return grad / (self.inputs[0].data + 1)
 
 
 def log1p(x: Any) -> Array:
@@ -276,6 +283,10 @@ class Square(Function):
     def backward(self, grad: Array) -> Array:
         return grad * (2 * self.inputs[0])
 
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        x = self.inputs[0].data
+        return grad * (x + x)
+
 
 def square(x: Any) -> Array:
     """Elementwise square.
@@ -305,6 +316,10 @@ class Reciprocal(Function):
         out = self.output
         return -grad * (out * out)
 
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        o = self.output.data
+        return np.negative(grad) * (o * o)
+
 
 def reciprocal(x: Any) -> Array:
     """Elementwise ``1 / x``.
@@ -330,6 +345,9 @@ class Abs(Function):
         # sign(x) is piecewise constant, so a constant keeps create_graph exact.
         # PyTorch's sign, not np.sign: the gradient at nan is 0, not nan.
         return grad * _wrap(_sign(self.inputs[0].data))
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return grad * _sign(self.inputs[0].data)
 
 
 def abs(x: Any) -> Array:  # noqa: A001 - NumPy's name
@@ -360,6 +378,15 @@ class Where(Function):
             None,
             where(cond, grad, zero) if self.needs_input_grad[1] else None,
             where(cond, zero, grad) if self.needs_input_grad[2] else None,
+        )
+
+    def backward_data(self, grad: np.ndarray) -> tuple[None, np.ndarray | None, np.ndarray | None]:
+        cond = self.inputs[0].data
+        zero = np.zeros((), dtype=grad.dtype)
+        return (
+            None,
+            np.where(cond, grad, zero) if self.needs_input_grad[1] else None,
+            np.where(cond, zero, grad) if self.needs_input_grad[2] else None,
         )
 
 
@@ -420,6 +447,14 @@ class Maximum(Function):
             grad * _wrap(_share(a > b, ties, dtype)) if self.needs_input_grad[1] else None,
         )
 
+    def backward_data(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        a, b = self.inputs[0].data, self.inputs[1].data
+        ties, dtype = a == b, grad.dtype
+        return (
+            grad * _share(a < b, ties, dtype) if self.needs_input_grad[0] else None,
+            grad * _share(a > b, ties, dtype) if self.needs_input_grad[1] else None,
+        )
+
 
 def maximum(a: Any, b: Any) -> Array:
     """Elementwise maximum; at ties each input gets half the gradient.
@@ -456,6 +491,14 @@ class Minimum(Function):
             grad * _wrap(_share(a < b, ties, dtype)) if self.needs_input_grad[1] else None,
         )
 
+    def backward_data(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        a, b = self.inputs[0].data, self.inputs[1].data
+        ties, dtype = a == b, grad.dtype
+        return (
+            grad * _share(a > b, ties, dtype) if self.needs_input_grad[0] else None,
+            grad * _share(a < b, ties, dtype) if self.needs_input_grad[1] else None,
+        )
+
 
 def minimum(a: Any, b: Any) -> Array:
     """Elementwise minimum; at ties each input gets half the gradient.
@@ -489,6 +532,14 @@ class LogAddExp(Function):
             grad * sigmoid(-d) if self.needs_input_grad[1] else None,
         )
 
+    def backward_data(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        d = self.inputs[0].data - self.inputs[1].data
+        sig = Sigmoid().forward  # sigmoid's own formula (overflow silenced), unrecorded
+        return (
+            grad * sig(d) if self.needs_input_grad[0] else None,
+            grad * sig(-d) if self.needs_input_grad[1] else None,
+        )
+
 
 def logaddexp(a: Any, b: Any) -> Array:
     """Elementwise ``log(exp(a) + exp(b))``, stable for large inputs.
@@ -505,4 +556,4 @@ def logaddexp(a: Any, b: Any) -> Array:
 # These ops live in their own modules (files stay short) but belong to this
 # module's namespace: numpygrad.<name>, Array methods and older imports use it.
 from numpygrad.ops.piecewise import _sign, ceil, clamp, clip, floor, relu, round, sign  # noqa: E402
-from numpygrad.ops.trig import cos, sigmoid, sin, tan, tanh  # noqa: E402
+from numpygrad.ops.trig import Sigmoid, cos, sigmoid, sin, tan, tanh  # noqa: E402

@@ -174,6 +174,9 @@ class IndexAdd(Function):
     def backward(self, grad: Array) -> Array:
         return getitem(grad, self.key)
 
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return np.asarray(grad[self.key])  # (an array where a single element is picked)
+
 
 def index_add(values: Any, key: Any, shape: tuple[int, ...]) -> Array:
     """Zeros of ``shape`` with ``values`` added at ``key``; repeated indices accumulate.
@@ -216,6 +219,16 @@ class SetItem(Function):
             gv = _unbroadcast(getitem(grad, self.key), self.inputs[1].shape)
         return gx, gv
 
+    def backward_data(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        gx = None
+        if self.needs_input_grad[0]:
+            gx = grad.copy()
+            gx[self.key] = 0
+        gv = None
+        if self.needs_input_grad[1]:
+            gv = _unbroadcast_data(np.asarray(grad[self.key]), self.inputs[1].data.shape)
+        return gx, gv
+
 
 def _unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
     """Sum ``g`` down to ``shape``, the shape it was broadcast from.
@@ -225,10 +238,21 @@ def _unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
     """
     if g.shape == shape:
         return g
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
-    return g.sum(axis=axes).reshape(shape)
+    return g.sum(axis=_broadcast_axes(g.shape, shape)).reshape(shape)
+
+
+def _unbroadcast_data(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``_unbroadcast`` on a raw ndarray."""
+    if g.shape == shape:
+        return g
+    return np.asarray(g.sum(axis=_broadcast_axes(g.shape, shape))).reshape(shape)
+
+
+def _broadcast_axes(gshape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The axes of ``gshape`` along which an array of ``shape`` was broadcast to it."""
+    lead = len(gshape) - len(shape)
+    return tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
 
 
 def setitem(x: Any, key: Any, value: Any) -> Array:
@@ -376,6 +400,12 @@ class MaskedFill(Function):
         gx = where(mask, 0, grad) if self.needs_input_grad[0] else None
         # The filled positions all came from the one value: sum their gradients.
         gv = where(mask, grad, 0).sum() if self.needs_input_grad[1] else None
+        return gx, gv
+
+    def backward_data(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        mask = self.mask
+        gx = np.where(mask, 0, grad) if self.needs_input_grad[0] else None
+        gv = np.asarray(np.where(mask, grad, 0).sum()) if self.needs_input_grad[1] else None
         return gx, gv
 
 

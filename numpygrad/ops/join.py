@@ -104,6 +104,14 @@ class Concatenate(Function):
             start += n
         return tuple(grads)
 
+    def backward_data(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        grads: list[np.ndarray | None] = []
+        start = 0
+        for need, n in zip(self.needs_input_grad, self.sizes):
+            grads.append(grad[_along(self.axis, slice(start, start + n))] if need else None)
+            start += n
+        return tuple(grads)
+
 
 def concatenate(arrays: Iterable[Any], axis: int | None = 0, *, dim: int | None = None) -> Array:
     """Join arrays along an existing axis (``np.concatenate``, ``torch.cat``).
@@ -167,6 +175,11 @@ class Stack(Function):
 
     def backward(self, grad: Array) -> tuple[Array | None, ...]:
         return tuple(getitem(grad, _along(self.axis, k)) if need else None
+                     for k, need in enumerate(self.needs_input_grad))
+
+    def backward_data(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        # (the Ellipsis keeps a 0-d piece an array, not a NumPy scalar)
+        return tuple(grad[(*_along(self.axis, k), ...)] if need else None
                      for k, need in enumerate(self.needs_input_grad))
 
 
@@ -293,11 +306,28 @@ class Repeat(Function):
     def backward(self, grad: Array) -> Array:
         shape, ax = self.inputs[0].shape, self.axis
         if isinstance(self.repeats, int):
-            # Copies of one element are adjacent: split the axis in two and sum the copies.
-            split_shape = shape[:ax] + (shape[ax], self.repeats) + shape[ax + 1:]
-            return grad.reshape(split_shape).sum(axis=ax + 1)
-        owner = np.repeat(np.arange(shape[ax]), self.repeats)
-        return IndexAdd.apply(grad, key=_along(ax, owner), shape=shape, dtype=grad.dtype)
+            return grad.reshape(self._split_shape(shape)).sum(axis=ax + 1)
+        return IndexAdd.apply(grad, key=self._owners(shape), shape=shape, dtype=grad.dtype)
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        shape = self.inputs[0].data.shape
+        if isinstance(self.repeats, int):
+            return grad.reshape(self._split_shape(shape)).sum(axis=self.axis + 1)
+        return IndexAdd(self._owners(shape), shape, grad.dtype).forward(grad)
+
+    def _split_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The output's shape with the repeated axis split in (elements, copies).
+
+        Copies of one element are adjacent (an int ``repeats``): summing the
+        copies axis gives the gradient.
+        """
+        ax = self.axis
+        return shape[:ax] + (shape[ax], self.repeats) + shape[ax + 1:]
+
+    def _owners(self, shape: tuple[int, ...]) -> tuple[Any, ...]:
+        """An index that picks, for each output position, the element it copies."""
+        owner = np.repeat(np.arange(shape[self.axis]), self.repeats)
+        return _along(self.axis, owner)
 
 
 def repeat(x: Any, repeats: Any, axis: int | None = None) -> Array:
@@ -357,14 +387,33 @@ class Tile(Function):
 
     def backward(self, grad: Array) -> Array:
         shape = self.inputs[0].shape
+        split = self._split(shape)
+        if split is None:
+            return grad
+        split_shape, copies = split
+        return grad.reshape(split_shape).sum(axis=copies).reshape(shape)
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        shape = self.inputs[0].data.shape
+        split = self._split(shape)
+        if split is None:
+            return grad
+        split_shape, copies = split
+        return grad.reshape(split_shape).sum(axis=copies).reshape(shape)
+
+    def _split(self, shape: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+        """The output's shape with each axis split in (copies, elements), and the copies axes.
+
+        None when both the input and ``reps`` are 0-d (nothing is tiled).
+        """
         d = max(len(shape), len(self.reps))
         if d == 0:
-            return grad
+            return None
         sizes = (1,) * (d - len(shape)) + shape
         reps = (1,) * (d - len(self.reps)) + self.reps
         # Output axis k holds reps[k] copies of sizes[k] elements: split it and sum the copies.
         split_shape = tuple(v for pair in zip(reps, sizes) for v in pair)
-        return grad.reshape(split_shape).sum(axis=tuple(range(0, 2 * d, 2))).reshape(shape)
+        return split_shape, tuple(range(0, 2 * d, 2))
 
 
 def tile(x: Any, reps: int | Iterable[int]) -> Array:
@@ -407,9 +456,15 @@ class Pad(Function):
         return np.pad(x, self.pad_width, mode="constant", constant_values=self.constant_values)
 
     def backward(self, grad: Array) -> Array:
-        shape = self.inputs[0].shape
-        key = tuple(slice(int(b), int(b) + n) for (b, _), n in zip(self.pad_width, shape))
-        return getitem(grad, key)
+        return getitem(grad, self._region(self.inputs[0].shape))
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        # (the Ellipsis keeps a 0-d input's gradient an array, not a NumPy scalar)
+        return grad[(*self._region(self.inputs[0].data.shape), ...)]
+
+    def _region(self, shape: tuple[int, ...]) -> tuple[slice, ...]:
+        """The index of the original (unpadded) region in the output."""
+        return tuple(slice(b, b + n) for b, n in zip(self.pad_width[:, 0].tolist(), shape))
 
 
 def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Array:

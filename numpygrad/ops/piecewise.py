@@ -7,6 +7,7 @@ both (inclusive) boundaries. These functions are also exported by
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,9 @@ class _ZeroGradient(Function):
     def backward(self, grad: Array) -> Array:
         # Zeros, not grad * 0, so an inf or nan upstream gradient stays out.
         return _wrap(np.zeros_like(grad.data))
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return np.zeros_like(grad)
 
 
 def _sign(x: np.ndarray) -> np.ndarray:
@@ -145,14 +149,19 @@ class Clip(Function):
         return np.clip(x, self.lo, self.hi)
 
     def backward(self, grad: Array) -> Array:
+        return grad * _wrap(self._inside())
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return np.multiply(grad, self._inside())
+
+    def _inside(self) -> np.ndarray:
+        """Where the input lies in ``[lo, hi]`` (the gradient's mask)."""
         x, lo, hi = self.inputs[0].data, self.lo, self.hi
         if lo is None:
-            inside = x <= hi
-        elif hi is None:
-            inside = x >= lo
-        else:
-            inside = (x >= lo) & (x <= hi)
-        return grad * _wrap(inside)
+            return x <= hi
+        if hi is None:
+            return x >= lo
+        return (x >= lo) & (x <= hi)
 
 
 class ClipArray(Function):
@@ -172,19 +181,24 @@ class ClipArray(Function):
         return np.clip(x, lo, hi)
 
     def backward(self, grad: Array) -> tuple[Array | None, ...]:
+        return tuple(grad * _wrap(m()) if n else None
+                     for m, n in zip(self._masks(), self.needs_input_grad))
+
+    def backward_data(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        return tuple(np.multiply(grad, m()) if n else None
+                     for m, n in zip(self._masks(), self.needs_input_grad))
+
+    def _masks(self) -> tuple[Callable[[], np.ndarray], ...]:
+        """One mask per input, as functions: built only for the inputs that need a gradient."""
         x = self.inputs[0].data
         lo = self.inputs[1].data if self.has_lo else None
         hi = self.inputs[-1].data if self.has_hi else None
-        # One mask per input, built only for the inputs that need a gradient.
         if lo is None:
-            masks = (lambda: x <= hi, lambda: x > hi)
-        elif hi is None:
-            masks = (lambda: x >= lo, lambda: x < lo)
-        else:
-            masks = (lambda: (x >= lo) & (x <= hi), lambda: (x < lo) & (lo < hi),
-                     lambda: (x > hi) | (hi < lo))
-        return tuple(grad * _wrap(m()) if n else None
-                     for m, n in zip(masks, self.needs_input_grad))
+            return (lambda: x <= hi, lambda: x > hi)
+        if hi is None:
+            return (lambda: x >= lo, lambda: x < lo)
+        return (lambda: (x >= lo) & (x <= hi), lambda: (x < lo) & (lo < hi),
+                lambda: (x > hi) | (hi < lo))
 
 
 def _scalar(bound: Any) -> bool:

@@ -22,7 +22,6 @@ from numpygrad._array import Array, _wrap
 from numpygrad._dtype import get_default_dtype
 from numpygrad._quiet import quiet
 from numpygrad.autograd.function import Function
-from numpygrad.autograd.grad_mode import _grad_enabled
 
 __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "logsumexp"]
 
@@ -154,6 +153,12 @@ class _Reduction(Function):
     def _expand(self, a: Array) -> Array:
         """A reduced Array (gradient or output) reshaped to broadcast against the input."""
         return expand_reduced(a, self.inputs[0].shape, self.axes, self.keepdims)
+
+    def _expand_data(self, a: np.ndarray) -> np.ndarray:
+        """``_expand`` on a raw ndarray."""
+        if self.keepdims:
+            return a
+        return a.reshape(_keep_shape(self.inputs[0].data.shape, self.axes))
 
 
 class Sum(Function):
@@ -357,8 +362,6 @@ class Prod(_Reduction):
         g = self._expand(grad)
         if x.size == 0:
             return _wrap(np.zeros(x.shape, x.dtype))
-        if not _grad_enabled.get():  # first order: exact products of the others, O(n)
-            return g * _wrap(_others_np(x.data, self.axes))
         if not (x.data == 0).any():  # differentiable and cheap away from zeros
             return g * (self._expand(self.output) / x)
         # create_graph with zeros: row k of an (n, n) matrix holds the slice with x_k
@@ -368,6 +371,14 @@ class Prod(_Reduction):
         rows = reshape(transpose(x, perm), flat[:-1] + (1, n))
         others = prod(where(_wrap(np.eye(n, dtype=bool)), 1.0, rows), axis=-1)
         return g * transpose(reshape(others, shape_t), inv)
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        x = self.inputs[0].data
+        if x.size == 0:
+            return np.zeros(x.shape, x.dtype)
+        # Exact products of the others, O(n) (no division, so zeros are fine); asarray:
+        # a 0-d product is a NumPy scalar.
+        return np.asarray(self._expand_data(grad) * _others_np(x, self.axes))
 
 
 def prod(x: Any, axis: Axis = None, keepdims: bool | None = None, *, dim: Any = None,
@@ -413,11 +424,18 @@ class Max(_Reduction):
         return self.reduce(x, axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, grad: Array) -> Array:
+        return self._expand(grad) * _wrap(self._share(grad.dtype))
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return np.asarray(self._expand_data(grad) * self._share(grad.dtype))  # (0-d: an array)
+
+    def _share(self, dtype: Any) -> np.ndarray:
+        """Each element's share of its slice's gradient: 1 / (number of ties) at the extremum."""
         x = self.inputs[0].data
-        out = self._expand(self.output).data
+        out = self._expand_data(self.output.data)
         hit = (x == out) | (np.isnan(x) & np.isnan(out))
         share = hit / hit.sum(axis=self.axes, keepdims=True)
-        return self._expand(grad) * _wrap(share.astype(grad.dtype, copy=False))
+        return share.astype(dtype, copy=False)
 
 
 class Min(Max):
@@ -499,6 +517,18 @@ class LogSumExp(_Reduction):
             return g * exp(x - out)
         b = _wrap(bad)
         return g * where(b, math.nan, exp(where(b, 0.0, x) - where(b, 0.0, out)))
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        from numpygrad.ops.elementwise import Exp
+
+        x = self.inputs[0].data
+        g, out = self._expand_data(grad), self._expand_data(self.output.data)
+        bad = np.isinf(out) & (x == out)
+        # (Exp's forward: quiet where exp is, and only there; asarray: 0-d gives a scalar)
+        if not bad.any():
+            return np.asarray(g * Exp().forward(x - out))
+        e = Exp().forward(np.where(bad, 0.0, x) - np.where(bad, 0.0, out))
+        return np.asarray(g * np.where(bad, math.nan, e))
 
 
 def logsumexp(x: Any, axis: Axis = None, keepdims: bool | None = None, *, dim: Any = None,

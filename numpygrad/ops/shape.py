@@ -464,6 +464,10 @@ class Flip(Function):
     def backward(self, grad: Array) -> Array:
         return Flip.apply(grad, axis=self.axis)
 
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        # (no axes: the identity; np.flip would make a 0-d gradient a NumPy scalar)
+        return self.forward(grad) if self.axis else grad
+
 
 def flip(x: Any, axis: int | tuple[int, ...] | None = None, *, dims: Any = None) -> Array:
     """Reverse the order of elements along ``axis`` (all axes when ``None``, as NumPy).
@@ -501,6 +505,9 @@ class Roll(Function):
 
     def backward(self, grad: Array) -> Array:
         return Roll.apply(grad, shift=-np.asarray(self.shift), axis=self.axis)
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return np.roll(grad, -np.asarray(self.shift), self.axis)
 
 
 def roll(x: Any, shift: int | tuple[int, ...], axis: int | tuple[int, ...] | None = None, *,
@@ -553,6 +560,9 @@ class Triu(Function):
 
     def backward(self, grad: Array) -> Array:
         return Triu.apply(grad, k=self.k, lower=self.lower)
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return self.forward(grad)  # (linear: the same mask)
 
 
 def triu(x: Any, k: int = 0) -> Array:

@@ -16,7 +16,8 @@ import numpy as np
 
 from numpygrad._array import Array, _wrap
 from numpygrad._dtype import get_default_dtype
-from numpygrad.ops.reduction import Axis, _quiet, _Reduction, mean, normalize_axis_args
+from numpygrad.ops.arithmetic import Div
+from numpygrad.ops.reduction import Axis, Mean, _quiet, _Reduction, mean, normalize_axis_args
 
 __all__ = ["var", "std"]
 
@@ -41,12 +42,24 @@ class Var(_Reduction):
     def backward(self, grad: Array) -> Array:
         return self._grad_from_var(self._expand(grad))
 
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return self._grad_from_var_data(self._expand_data(grad))
+
+    def _factor(self) -> float:
+        """``2 / denom`` of ``d var / dx = 2 (x - mean) / denom`` (nan for denom 0)."""
+        return 2.0 / self.denom if self.denom > 0 else math.nan
+
     def _grad_from_var(self, g: Array) -> Array:
-        # d var / dx = 2 (x - mean) / denom; the mean is recomputed with numpygrad ops
-        # so that the gradient itself can be differentiated.
+        # The mean is recomputed with numpygrad ops so that the gradient itself can
+        # be differentiated.
         (x,) = self.inputs
-        factor = 2.0 / self.denom if self.denom > 0 else math.nan
-        return (g * factor) * (x - mean(x, axis=self.axes, keepdims=True))
+        return (g * self._factor()) * (x - mean(x, axis=self.axes, keepdims=True))
+
+    def _grad_from_var_data(self, g: np.ndarray) -> np.ndarray:
+        """``_grad_from_var`` on raw ndarrays."""
+        x = self.inputs[0].data
+        m = Mean(self.axes, True).forward(x)  # (the mean as backward computes it)
+        return np.asarray((g * self._factor()) * (x - m))  # (0-d: not a NumPy scalar)
 
 
 class Std(Var):
@@ -69,6 +82,16 @@ class Std(Var):
         else:
             gv = grad / (2 * s)
         return self._grad_from_var(self._expand(gv))
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        s = self.output.data
+        zero = s == 0
+        div = Div().forward  # (quiet as backward's division is, and only there)
+        if zero.any():
+            gv = np.where(zero, 0.0, div(grad, 2 * np.where(zero, 1.0, s)))
+        else:
+            gv = div(grad, 2 * s)
+        return self._grad_from_var_data(self._expand_data(gv))
 
 
 def _ddof(ddof: float | None, correction: float | None, unbiased: bool | None) -> float:

@@ -31,6 +31,10 @@ class Sin(Function):
     def backward(self, grad: Array) -> Array:
         return grad * cos(self.inputs[0])
 
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        # Cos's forward: cos(+-inf) is nan silently, while the product may still warn.
+        return grad * Cos().forward(self.inputs[0].data)
+
 
 def sin(x: Any) -> Array:
     """Elementwise sine (radians).
@@ -55,6 +59,10 @@ class Cos(Function):
 
     def backward(self, grad: Array) -> Array:
         return -grad * sin(self.inputs[0])
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        # Sin's forward: sin(+-inf) is nan silently, while the product may still warn.
+        return np.negative(grad) * Sin().forward(self.inputs[0].data)
 
 
 def cos(x: Any) -> Array:
@@ -84,6 +92,10 @@ class Tan(Function):
     def backward(self, grad: Array) -> Array:
         out = self.output
         return grad * (out * out + 1)
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        o = self.output.data
+        return grad * (o * o + 1)
 
 
 def tan(x: Any) -> Array:
