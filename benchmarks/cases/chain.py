@@ -3,6 +3,11 @@
 The ops cycle ``h*a, h+b, tanh(h), h*h`` (a, b constants; ``h*h`` sends two
 gradients into one node), then ``sum`` and backward to the input. The time is
 reported per op: (forward + backward of the chain) / 200.
+
+Besides NumPy alone (the baseline) and PyTorch, the same chain runs through
+``benchmarks/minimal_autograd.py``, the least an autograd written in Python can
+do (an object per result and node, no checks at all): its time, in the row's
+note, is the floor of Python overhead on the machine at hand.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks import baseline_numpy as bn
+from benchmarks import minimal_autograd
 from benchmarks.common import (
     CaseError,
     Row,
@@ -101,7 +107,8 @@ def _np(v: Any) -> np.ndarray:
 def build(settings: Settings, shape: tuple[int, ...] = SHAPE, n_ops: int = N_OPS
           ) -> dict[str, Any]:
     x, a, b = inputs(shape)
-    fns = {"numpy": numpy_fn(x, a, b, n_ops), "numpygrad": numpygrad_fn(x, a, b, n_ops)}
+    fns = {"numpy": numpy_fn(x, a, b, n_ops), "numpygrad": numpygrad_fn(x, a, b, n_ops),
+           "minimal": minimal_autograd.chain_fn(x, a, b, n_ops)}
     torch = get_torch(settings)
     if torch is not None:
         fns["torch"] = torch_fn(torch, x, a, b, n_ops)
@@ -147,10 +154,15 @@ def run(settings: Settings) -> tuple[list[Row], list[str]]:
     values = {k: (med[k] / N_OPS if med.get(k) is not None else None)
               for k in ("numpy", "numpygrad", "torch")}
     met = values["numpygrad"] <= 5e-6
+    floor = med["minimal"] / N_OPS
     rows = [Row(f"{N_OPS}-op chain (16x16), per op fwd+bwd", "time", values,
                 target="<=5 us per op", met=met,
                 note=f"whole chain: npg {med['numpygrad'] * 1e3:.2f} ms "
-                     f"{spread(times['numpygrad'])}; {_machine_note(values['numpy'])}")]
+                     f"{spread(times['numpygrad'])}; a minimal check-free autograd "
+                     f"{floor * 1e6:.2f} us per op ({floor / values['numpy']:.2f}x numpy, "
+                     f"npg {values['numpygrad'] / floor:.2f}x it); "
+                     f"{_machine_note(values['numpy'])}",
+                extra={"minimal_per_op": floor})]
     profiles = []
     if settings.profile:
         profiles.append(profile_call(fns["numpygrad"], 50 if not settings.quick else 10,
