@@ -76,3 +76,6 @@ class Square(Function):
         """
         (x,) = self.inputs
         return grad * 2 * x
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return np.asarray(grad * 2 * self.inputs[0].data)  # (0-d: not a NumPy scalar)

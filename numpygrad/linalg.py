@@ -70,6 +70,10 @@ class Inv(Function):
         yt = matrix_transpose(self.output)
         return -matmul(matmul(yt, grad), yt)
 
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        yt = np.swapaxes(self.output.data, -1, -2)
+        return np.negative(np.matmul(np.matmul(yt, grad), yt))
+
 
 def inv(x: Any) -> Array:
     """Inverse of a square matrix or of each matrix in a stack.
@@ -125,6 +129,15 @@ class Det(Function):
         cof = _det_grad_singular(x.data).astype(x.dtype)
         return reshape(grad, grad.shape + (1, 1)) * cof
 
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        x = self.inputs[0].data
+        try:
+            xi = Inv().forward(x)
+        except LinAlgError:
+            # At a singular matrix: the cofactor matrix, as backward.
+            return grad[..., None, None] * _det_grad_singular(x).astype(x.dtype)
+        return (grad * self.output.data)[..., None, None] * np.swapaxes(xi, -1, -2)
+
 
 def det(x: Any) -> Array:
     """Determinant of a square matrix or of each matrix in a stack.
@@ -176,6 +189,18 @@ class Solve(Function):
             ga = -matmul(gb, matrix_transpose(x))
         return (ga if self.needs_input_grad[0] else None,
                 gb if self.needs_input_grad[1] else None)
+
+    def backward_data(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        need_a, need_b = self.needs_input_grad
+        at, x = np.swapaxes(self.inputs[0].data, -1, -2), self.output.data
+        solve_t = Solve(False).forward  # (the solve backward records: a matrix right side)
+        if self.vector:
+            gb = solve_t(at, grad[..., None])[..., 0]
+            ga = np.negative(gb[..., None] * x[..., None, :]) if need_a else None
+        else:
+            gb = solve_t(at, grad)
+            ga = np.negative(np.matmul(gb, np.swapaxes(x, -1, -2))) if need_a else None
+        return ga, (gb if need_b else None)
 
 
 def solve(a: Any, b: Any) -> Array:

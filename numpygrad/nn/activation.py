@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from numpygrad._array import Array, _wrap
+from numpygrad._quiet import quiet
 from numpygrad.autograd.function import Function
 from numpygrad.autograd.grad_mode import is_grad_enabled
 from numpygrad.nn._erf import _erf
@@ -49,6 +50,12 @@ def _normal_pdf(x: Array) -> Array:
     return exp(x * x * -0.5) * _INV_SQRT_2PI
 
 
+@quiet(over="ignore", under="ignore")  # as Exp's forward
+def _exp(x: np.ndarray) -> np.ndarray:
+    """``exp`` of raw arrays, silenced as the :func:`exp` op silences it."""
+    return np.exp(x)
+
+
 def _gelu_slope(x: np.ndarray, cdf: np.ndarray) -> np.ndarray:
     """GELU's derivative ``Phi(x) + x phi(x)`` of raw arrays, in the input's dtype.
 
@@ -72,6 +79,10 @@ class NormalCdfOp(Function):
     def backward(self, grad: Array) -> Array:
         return grad * _normal_pdf(self.inputs[0])
 
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        x = self.inputs[0].data
+        return np.asarray(grad * (_exp(x * x * -0.5) * _INV_SQRT_2PI))
+
 
 class LeakyReluOp(Function):
     """``x`` where ``x > 0``, else ``negative_slope * x`` (slope at 0, like PyTorch)."""
@@ -87,6 +98,11 @@ class LeakyReluOp(Function):
         # The derivative is piecewise constant: a constant factor, fine for create_graph too.
         dt = self.inputs[0].dtype
         return grad * _wrap(np.where(self.positive, dt.type(1), dt.type(self.negative_slope)))
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        dt = self.inputs[0].data.dtype
+        return np.asarray(grad * np.where(self.positive, dt.type(1),
+                                          dt.type(self.negative_slope)))
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Array:
@@ -120,6 +136,12 @@ class EluOp(Function):
         # Double where: exp sees only the non-positive part, so large x cannot overflow.
         safe = where(nonpositive, x, 0)
         return grad * where(nonpositive, exp(safe) * self.alpha, 1)
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        x = self.inputs[0].data
+        nonpositive = x <= 0
+        e = _exp(np.where(nonpositive, x, 0))
+        return np.asarray(grad * np.where(nonpositive, e * self.alpha, 1))
 
 
 def elu(x: Any, alpha: float = 1.0) -> Array:
@@ -253,16 +275,25 @@ class SoftplusOp(Function):
         return np.where(self.linear, x, soft)
 
     def backward(self, grad: Array) -> Array:
-        x = self.inputs[0]
         if is_grad_enabled():  # create_graph: sigmoid as an op, differentiable again
-            return grad * where(_wrap(self.linear), 1, sigmoid(x * self.beta))
-        # sigmoid(bx) as z / (1 + z) with z = exp(-|bx|): keeps tiny values such as
-        # 3.8e-44 at bx = -100 in float32 (PyTorch's value) and never overflows.
-        bx = x.data * x.dtype.type(self.beta)
-        with np.errstate(under="ignore"):
-            z = np.exp(-np.abs(bx))
-            s = np.where(bx >= 0, 1 / (1 + z), z / (1 + z))
-        return grad * _wrap(np.where(self.linear, x.dtype.type(1), s))
+            return grad * where(_wrap(self.linear), 1, sigmoid(self.inputs[0] * self.beta))
+        return _wrap(self.backward_data(grad.data))  # a direct call: the first-order formula
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return np.asarray(grad * self._slope())
+
+    @quiet(under="ignore")
+    def _slope(self) -> np.ndarray:
+        """The first-order derivative: ``sigmoid(beta x)``, 1 where linear.
+
+        sigmoid(bx) as z / (1 + z) with z = exp(-|bx|): keeps tiny values such as
+        3.8e-44 at bx = -100 in float32 (PyTorch's value) and never overflows.
+        """
+        x = self.inputs[0].data
+        bx = x * x.dtype.type(self.beta)
+        z = np.exp(-np.abs(bx))
+        s = np.where(bx >= 0, 1 / (1 + z), z / (1 + z))
+        return np.where(self.linear, x.dtype.type(1), s)
 
 
 def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Array:

@@ -37,6 +37,9 @@ class DropoutOp(Function):
         # The mask is a constant, so this is also the create_graph formula.
         return grad * _wrap(self.mask)
 
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return np.asarray(grad * self.mask)  # (asarray: 0-d arrays multiply to a NumPy scalar)
+
 
 def dropout(input: Any, p: float = 0.5, training: bool = True, generator: Any = None,
             inplace: bool = False) -> Array:

@@ -49,14 +49,15 @@ class EmbeddingOp(Function):
         self.zero_padding_rows = zero_padding_rows
 
     def forward(self, weight: np.ndarray) -> np.ndarray:
-        out = weight[self.indices]
-        if self.zero_padding_rows and self.padding_idx is not None:
-            out[self.indices == self.padding_idx] = 0
-        return out
+        return _gather(weight, self.indices,
+                       self.padding_idx if self.zero_padding_rows else None)
 
     def backward(self, grad: Array) -> Array:
         return EmbeddingGradOp.apply(grad, indices=self.indices, padding_idx=self.padding_idx,
                                      num=self.inputs[0].shape[0])
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return _scatter_add(grad, self.indices, self.padding_idx, self.inputs[0].data.shape[0])
 
 
 class EmbeddingGradOp(Function):
@@ -68,21 +69,39 @@ class EmbeddingGradOp(Function):
         self.indices, self.padding_idx, self.num = indices, padding_idx, num
 
     def forward(self, grad: np.ndarray) -> np.ndarray:
-        dim = grad.shape[-1]
-        flat = self.indices.ravel()
-        rows = grad.reshape(-1, dim)
-        out = np.zeros((self.num, dim), dtype=grad.dtype)
-        if flat.size and np.unique(flat).size == flat.size:
-            out[flat] = rows  # no repeats: a plain assignment is exact and fastest
-        else:
-            np.add.at(out, flat, rows)  # repeated indices accumulate
-        if self.padding_idx is not None:
-            out[self.padding_idx] = 0
-        return out
+        return _scatter_add(grad, self.indices, self.padding_idx, self.num)
 
     def backward(self, grad: Array) -> Array:
         return EmbeddingOp.apply(grad, indices=self.indices, padding_idx=self.padding_idx,
                                  zero_padding_rows=True)
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return _gather(grad, self.indices, self.padding_idx)
+
+
+def _gather(table: np.ndarray, indices: np.ndarray, zero_idx: int | None) -> np.ndarray:
+    """``table[indices]`` (a new array), with zeros where ``indices == zero_idx``."""
+    out = table[indices]
+    if zero_idx is not None:
+        out[indices == zero_idx] = 0
+    return out
+
+
+def _scatter_add(rows: np.ndarray, indices: np.ndarray, padding_idx: int | None,
+                 num: int) -> np.ndarray:
+    """Add the rows of ``rows`` (``indices.shape + (dim,)``) into a ``(num, dim)`` zero table
+    at ``indices``; the row ``padding_idx`` stays zero."""
+    dim = rows.shape[-1]
+    flat = indices.ravel()
+    rows = rows.reshape(-1, dim)
+    out = np.zeros((num, dim), dtype=rows.dtype)
+    if flat.size and np.unique(flat).size == flat.size:
+        out[flat] = rows  # no repeats: a plain assignment is exact and fastest
+    else:
+        np.add.at(out, flat, rows)  # repeated indices accumulate
+    if padding_idx is not None:
+        out[padding_idx] = 0
+    return out
 
 
 def embedding(input: Any, weight: Any, padding_idx: int | None = None) -> Array:

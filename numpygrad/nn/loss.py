@@ -214,6 +214,10 @@ class NLL(_ClassLoss):
     def backward(self, grad: Array) -> Array:
         return -_wrap(self.target_term) * self._rows(grad)
 
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        rows = grad.reshape(-1, 1) if self.reduction == "none" else grad * self.scale
+        return np.negative(self.target_term) * rows
+
 
 def _flatten_classes(x: Array, target: Any, name: str) -> tuple[Array, np.ndarray, tuple]:
     """Bring (N, C, d1, ...) logits to (M, C) and the target to (M,) or (M, C)."""
@@ -508,6 +512,27 @@ class BinaryCrossEntropy(Function):
             gy = g * (maximum(log(1 - p), -100) - maximum(log(p), -100))
         return gp, gy
 
+    def backward_data(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        p, y = self.inputs[0].data, self.inputs[1].data
+        g = grad * self.weight if self.weight is not None else grad
+        gp = gy = None
+        if self.needs_input_grad[0]:
+            gp = np.asarray(_quiet_divide(g * (p - y), np.maximum(p * (1 - p), 1e-12)))
+        if self.needs_input_grad[1]:
+            gy = np.asarray(g * _clamped_log_ratio(p))
+        return gp, gy
+
+
+@quiet(all="ignore")  # as Div
+def _quiet_divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return a / b
+
+
+@quiet(all="ignore")  # as Log
+def _clamped_log_ratio(p: np.ndarray) -> np.ndarray:
+    """``max(log(1 - p), -100) - max(log(p), -100)``, BCE's derivative w.r.t. the target."""
+    return np.maximum(np.log(1 - p), -100) - np.maximum(np.log(p), -100)
+
 
 def binary_cross_entropy(input: Array, target: Any, weight: Any = None,
                          reduction: str = "mean") -> Array:
@@ -556,6 +581,30 @@ class BCEWithLogits(Function):
             softplus_neg = log1p(_exp(-_abs(x))) + maximum(-x, 0)
             gy = g * (-x + ((pw - 1) * softplus_neg if pw is not None else 0))
         return gx, gy
+
+    def backward_data(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        x, y = self.inputs[0].data, self.inputs[1].data
+        g = grad * self.weight if self.weight is not None else grad
+        pw = self.pos_weight
+        gx = gy = None
+        if self.needs_input_grad[0]:
+            c = 1 + (pw - 1) * y if pw is not None else 1
+            gx = np.asarray(g * ((1 - y) - c * (1 - _sigmoid(x))))
+        if self.needs_input_grad[1]:
+            shift = (pw - 1) * _softplus_neg(x) if pw is not None else 0
+            gy = np.asarray(g * (-x + shift))
+        return gx, gy
+
+
+@quiet(over="ignore")  # as the sigmoid op: exp(-x) overflows to inf and gives 0
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x))
+
+
+@quiet(under="ignore")  # as the exp op
+def _softplus_neg(x: np.ndarray) -> np.ndarray:
+    """``softplus(-x)``, stably."""
+    return np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)
 
 
 def binary_cross_entropy_with_logits(input: Array, target: Any, weight: Any = None,

@@ -19,6 +19,7 @@ import numpy as np
 
 from numpygrad._array import Array, _wrap
 from numpygrad._dtype import get_default_dtype
+from numpygrad._quiet import quiet
 from numpygrad.autograd.function import Function
 from numpygrad.autograd.grad_mode import is_grad_enabled
 from numpygrad.nn.module import Buffer, Module, Parameter
@@ -62,19 +63,18 @@ class NormalizeOp(Function):
         return out
 
     def backward(self, grad: Array) -> tuple[Array | None, ...]:
+        if not is_grad_enabled():  # a direct call: the first-order formula
+            return tuple(None if g is None else _wrap(g) for g in self.backward_data(grad.data))
         from numpygrad.ops.reduction import mean
 
         x = self.inputs[0]
         axes = self.axes
         w = self.inputs[1] if self.affine[0] else None
         need = self.needs_input_grad
-        if is_grad_enabled():
-            # create_graph: rebuild the statistics from x so they are differentiated too.
-            xc = x - mean(x, axes, keepdims=True)
-            rstd = (mean(xc * xc, axes, keepdims=True) + self.eps) ** -0.5
-            xhat = xc * rstd
-        else:
-            xhat, rstd = _wrap(self.xhat), _wrap(self.rstd)
+        # create_graph: rebuild the statistics from x so they are differentiated too.
+        xc = x - mean(x, axes, keepdims=True)
+        rstd = (mean(xc * xc, axes, keepdims=True) + self.eps) ** -0.5
+        xhat = xc * rstd
         grads: list[Array | None] = [None]
         if need[0]:
             g = grad * w if w is not None else grad
@@ -85,6 +85,25 @@ class NormalizeOp(Function):
         if self.affine[1]:
             grads.append(grad if need[-1] else None)
         return tuple(grads)
+
+    def backward_data(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        xhat, rstd, axes, count = self.xhat, self.rstd, self.axes, self.count
+        need = self.needs_input_grad
+        grads: list[np.ndarray | None] = [None]
+        if need[0]:
+            g = grad * self.inputs[1].data if self.affine[0] else grad
+            grads[0] = rstd * (g - _mean(g, axes, count) - xhat * _mean(g * xhat, axes, count))
+        if self.affine[0]:
+            grads.append(grad * xhat if need[1] else None)
+        if self.affine[1]:
+            grads.append(grad if need[-1] else None)
+        return tuple(grads)
+
+
+@quiet(divide="ignore", invalid="ignore")  # as the mean op: an empty mean is nan
+def _mean(a: np.ndarray, axes: tuple[int, ...], count: int) -> np.ndarray:
+    """The mean of ``a`` over ``axes`` of ``count`` elements, keeping the dimensions."""
+    return a.sum(axes, keepdims=True) / count
 
 
 def _as_array(v: Any) -> Array | None:

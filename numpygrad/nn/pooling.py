@@ -154,10 +154,33 @@ class MaxPool2dOp(Function):
         return out
 
     def backward(self, grad: Array) -> Array:
-        g = self.geom
-        return MaxUnpoolOp.apply(grad, index=self.plane_index, plane=g.in_hw,
-                                 overlap=any(s < (k - 1) * d + 1 for s, k, d in
-                                             zip(g.stride, g.kernel, g.dilation)))
+        return MaxUnpoolOp.apply(grad, index=self.plane_index, plane=self.geom.in_hw,
+                                 overlap=_overlap(self.geom))
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return _unpool(grad, self.plane_index, self.geom.in_hw, _overlap(self.geom))[0]
+
+
+def _overlap(g: PoolGeometry) -> bool:
+    """Whether windows overlap (then two of them can pick the same element)."""
+    return any(s < (k - 1) * d + 1 for s, k, d in zip(g.stride, g.kernel, g.dilation))
+
+
+def _unpool(v: np.ndarray, index: np.ndarray, plane: tuple[int, int],
+            overlap: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Scatter ``v`` (N, C, OH, OW) to the ``index`` positions of an (N, C, H, W) zero image.
+
+    Returns the image and the flat positions (for the adjoint gather).
+    """
+    n, c = v.shape[:2]
+    size = plane[0] * plane[1]
+    flat = (index + np.arange(n * c).reshape(n, c, 1, 1) * size).ravel()
+    if overlap:
+        out = np.bincount(flat, weights=v.ravel(), minlength=n * c * size).astype(v.dtype)
+    else:
+        out = np.zeros(n * c * size, dtype=v.dtype)
+        out[flat] = v.ravel()
+    return out.reshape((n, c) + plane), flat
 
 
 class MaxUnpoolOp(Function):
@@ -172,22 +195,17 @@ class MaxUnpoolOp(Function):
         self.index, self.plane, self.overlap = index, plane, overlap
 
     def forward(self, v: np.ndarray) -> np.ndarray:
-        n, c = v.shape[:2]
-        size = self.plane[0] * self.plane[1]
-        flat = (self.index + np.arange(n * c).reshape(n, c, 1, 1) * size).ravel()
-        self.flat = flat
-        if self.overlap:
-            out = np.bincount(flat, weights=v.ravel(), minlength=n * c * size).astype(v.dtype)
-        else:
-            out = np.zeros(n * c * size, dtype=v.dtype)
-            out[flat] = v.ravel()
-        return out.reshape((n, c) + self.plane)
+        out, self.flat = _unpool(v, self.index, self.plane, self.overlap)
+        return out
 
     def backward(self, grad: Array) -> Array:
         from numpygrad.ops.shape import reshape
 
         # The adjoint of a scatter is a gather (itself differentiable: its gradient scatters).
         return reshape(reshape(grad, (-1,))[self.flat], self.index.shape)
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return grad.reshape(-1)[self.flat].reshape(self.index.shape)
 
 
 def max_pool2d(input: Any, kernel_size: int | tuple[int, int],
@@ -260,16 +278,13 @@ class AvgPool2dOp(Function):
         self.geom, self.divisor = geom, divisor
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        g = self.geom
-        (pt, pb), (pl, pr) = g.pads
-        xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr))) if pt + pb + pl + pr else x
-        out = np.zeros(x.shape[:2] + g.out_hw, dtype=x.dtype)
-        for _, _, rows, cols in g.offsets():  # kernel offsets only
-            out += xp[:, :, rows, cols]
-        return out / self.divisor
+        return _avg_pool(x, self.geom, self.divisor)
 
     def backward(self, grad: Array) -> Array:
         return AvgUnpoolOp.apply(grad, geom=self.geom, divisor=self.divisor)
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return _avg_unpool(grad, self.geom, self.divisor)
 
 
 class AvgUnpoolOp(Function):
@@ -281,17 +296,34 @@ class AvgUnpoolOp(Function):
         self.geom, self.divisor = geom, divisor
 
     def forward(self, grad: np.ndarray) -> np.ndarray:
-        g = self.geom
-        (pt, pb), (pl, pr) = g.pads
-        (h, w) = g.in_hw
-        share = grad / self.divisor
-        out = np.zeros(grad.shape[:2] + (h + pt + pb, w + pl + pr), dtype=grad.dtype)
-        for _, _, rows, cols in g.offsets():  # kernel offsets only; positions are distinct
-            out[:, :, rows, cols] += share
-        return np.ascontiguousarray(out[:, :, pt:pt + h, pl:pl + w])
+        return _avg_unpool(grad, self.geom, self.divisor)
 
     def backward(self, grad: Array) -> Array:
         return AvgPool2dOp.apply(grad, geom=self.geom, divisor=self.divisor)
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return _avg_pool(grad, self.geom, self.divisor)
+
+
+def _avg_pool(x: np.ndarray, g: PoolGeometry, divisor: np.ndarray) -> np.ndarray:
+    """Window sums of (N, C, H, W) ``x`` divided by ``divisor`` (OH, OW)."""
+    (pt, pb), (pl, pr) = g.pads
+    xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr))) if pt + pb + pl + pr else x
+    out = np.zeros(x.shape[:2] + g.out_hw, dtype=x.dtype)
+    for _, _, rows, cols in g.offsets():  # kernel offsets only
+        out += xp[:, :, rows, cols]
+    return out / divisor
+
+
+def _avg_unpool(grad: np.ndarray, g: PoolGeometry, divisor: np.ndarray) -> np.ndarray:
+    """The adjoint of :func:`_avg_pool`: ``grad / divisor`` spread over each window."""
+    (pt, pb), (pl, pr) = g.pads
+    (h, w) = g.in_hw
+    share = grad / divisor
+    out = np.zeros(grad.shape[:2] + (h + pt + pb, w + pl + pr), dtype=grad.dtype)
+    for _, _, rows, cols in g.offsets():  # kernel offsets only; positions are distinct
+        out[:, :, rows, cols] += share
+    return np.ascontiguousarray(out[:, :, pt:pt + h, pl:pl + w])
 
 
 def avg_pool2d(input: Any, kernel_size: int | tuple[int, int],

@@ -105,48 +105,75 @@ class Einsum(Function):
 
     def backward(self, grad: Array) -> tuple[Array | None, ...]:
         xs = self.inputs
-        taken = set("".join(self.ins) + self.out)
-        fresh = (c for c in _LETTERS if c not in taken)
         grads: list[Array | None] = []
-        for k, x in enumerate(xs):
+        for k in range(len(xs)):
             if not self.needs_input_grad[k]:
                 grads.append(None)
                 continue
-            ops: list[Any] = [grad] + [xs[j] for j in range(len(xs)) if j != k]
-            subs = [self.out] + [self.ins[j] for j in range(len(xs)) if j != k]
-            # Sizes along each letter among the other operands (1 if only stretched).
-            present: dict[str, int] = {}
-            for sub, a in zip(subs, ops):
-                for c, n in zip(sub, a.shape):
-                    present[c] = n if present.get(c, 1) == 1 else present[c]
-            target = ""
-            for pos, c in enumerate(self.ins[k]):
-                n = x.shape[pos]
-                stretched = n == 1 and self.sizes[c] != 1
-                if stretched or c in target:
-                    f = next(fresh, None)
-                    if f is None:
-                        raise ValueError("einsum: no letters left to differentiate "
-                                         f"{','.join(self.ins)}->{self.out}")
-                    target += f
-                    if stretched:
-                        # x was broadcast along c: sum c away, keep a length-1 axis.
-                        ops.append(np.ones(1, dtype=grad.dtype))
-                        subs.append(f)
-                    else:
-                        # A repeated letter is a diagonal: route it through eye(n).
-                        ops.append(np.eye(n, dtype=grad.dtype))
-                        subs.append(c + f)
-                    continue
-                if present.get(c) != n:
-                    # Summed out in forward, or known to the others only as a
-                    # broadcast length-1 axis: the gradient broadcasts along it.
-                    ops.append(np.ones(n, dtype=grad.dtype))
-                    subs.append(c)
-                    present[c] = n
-                target += c
-            grads.append(Einsum.apply(*ops, ins=subs, out=target))
+            others = [xs[j] for j in range(len(xs)) if j != k]
+            subs, target, extra = self._grad_terms(k, grad.data, [x.data for x in others])
+            grads.append(Einsum.apply(grad, *others, *extra, ins=subs, out=target))
         return tuple(grads)
+
+    def backward_data(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        xs = [x.data for x in self.inputs]
+        grads: list[np.ndarray | None] = []
+        for k in range(len(xs)):
+            if not self.needs_input_grad[k]:
+                grads.append(None)
+                continue
+            others = xs[:k] + xs[k + 1:]
+            subs, target, extra = self._grad_terms(k, grad, others)
+            ops = (grad, *others, *extra)
+            spec = ",".join(subs) + "->" + target
+            # (asarray: a 0-d result is a NumPy scalar)
+            grads.append(np.asarray(np.einsum(spec, *ops, optimize=_optimize(ops))))
+        return tuple(grads)
+
+    def _grad_terms(self, k: int, grad: np.ndarray, others: list[np.ndarray]
+                    ) -> tuple[list[str], str, list[np.ndarray]]:
+        """The einsum giving operand ``k``'s gradient from ``grad`` and the other operands.
+
+        Returns its input subscripts (``grad``'s, the others', then those of the
+        constant operands), its output subscripts and the constant operands (ones
+        and identity matrices of ``grad``'s dtype).
+        """
+        taken = set("".join(self.ins) + self.out)
+        fresh = (c for c in _LETTERS if c not in taken)
+        subs = [self.out] + [self.ins[j] for j in range(len(self.ins)) if j != k]
+        extra: list[np.ndarray] = []
+        extra_subs: list[str] = []
+        # Sizes along each letter among the other operands (1 if only stretched).
+        present: dict[str, int] = {}
+        for sub, a in zip(subs, [grad, *others]):
+            for c, n in zip(sub, a.shape):
+                present[c] = n if present.get(c, 1) == 1 else present[c]
+        target = ""
+        for c, n in zip(self.ins[k], self.inputs[k].data.shape):
+            stretched = n == 1 and self.sizes[c] != 1
+            if stretched or c in target:
+                f = next(fresh, None)
+                if f is None:
+                    raise ValueError("einsum: no letters left to differentiate "
+                                     f"{','.join(self.ins)}->{self.out}")
+                target += f
+                if stretched:
+                    # x was broadcast along c: sum c away, keep a length-1 axis.
+                    extra.append(np.ones(1, dtype=grad.dtype))
+                    extra_subs.append(f)
+                else:
+                    # A repeated letter is a diagonal: route it through eye(n).
+                    extra.append(np.eye(n, dtype=grad.dtype))
+                    extra_subs.append(c + f)
+                continue
+            if present.get(c) != n:
+                # Summed out in forward, or known to the others only as a
+                # broadcast length-1 axis: the gradient broadcasts along it.
+                extra.append(np.ones(n, dtype=grad.dtype))
+                extra_subs.append(c)
+                present[c] = n
+            target += c
+        return subs + extra_subs, target, extra
 
 
 def einsum(subscripts: str, *operands: Any) -> Array:
@@ -231,21 +258,33 @@ class Tensordot(Function):
         from numpygrad.ops.shape import transpose
 
         a, b = self.inputs
-        ax_a, ax_b = self.axes_a, self.axes_b
-        free_a = [i for i in range(a.ndim) if i not in ax_a]
-        free_b = [i for i in range(b.ndim) if i not in ax_b]
-        nfa = len(free_a)
-        ga = gb = None
-        if self.needs_input_grad[0]:
-            g = tensordot(grad, b, (list(range(nfa, grad.ndim)), free_b))
-            # g's axes: free axes of a, then a's partners of b's summed axes in b's order.
-            layout = free_a + [ax_a[ax_b.index(j)] for j in sorted(ax_b)]
-            ga = transpose(g, tuple(layout.index(i) for i in range(a.ndim)))
-        if self.needs_input_grad[1]:
-            g = tensordot(a, grad, (free_a, list(range(nfa))))
-            layout = [ax_b[ax_a.index(i)] for i in sorted(ax_a)] + free_b
-            gb = transpose(g, tuple(layout.index(j) for j in range(b.ndim)))
+        (axes_ga, perm_a), (axes_gb, perm_b) = self._grad_layout()
+        ga = transpose(tensordot(grad, b, axes_ga), perm_a) if self.needs_input_grad[0] else None
+        gb = transpose(tensordot(a, grad, axes_gb), perm_b) if self.needs_input_grad[1] else None
         return ga, gb
+
+    def backward_data(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        a, b = self.inputs[0].data, self.inputs[1].data
+        (axes_ga, perm_a), (axes_gb, perm_b) = self._grad_layout()
+        ga = np.tensordot(grad, b, axes_ga).transpose(perm_a) if self.needs_input_grad[0] else None
+        gb = np.tensordot(a, grad, axes_gb).transpose(perm_b) if self.needs_input_grad[1] else None
+        return ga, gb
+
+    def _grad_layout(self) -> tuple[tuple[Any, tuple[int, ...]], tuple[Any, tuple[int, ...]]]:
+        """For each operand: the tensordot axes giving its gradient (``grad`` with b,
+        or a with ``grad``) and the permutation putting that result in its layout."""
+        ndim_a, ndim_b = self.inputs[0].ndim, self.inputs[1].ndim
+        ax_a, ax_b = self.axes_a, self.axes_b
+        free_a = [i for i in range(ndim_a) if i not in ax_a]
+        free_b = [i for i in range(ndim_b) if i not in ax_b]
+        nfa = len(free_a)
+        # grad @ b: free axes of a, then a's partners of b's summed axes in b's order.
+        layout = free_a + [ax_a[ax_b.index(j)] for j in sorted(ax_b)]
+        for_a = ((list(range(nfa, nfa + len(free_b))), free_b),
+                 tuple(layout.index(i) for i in range(ndim_a)))
+        layout = [ax_b[ax_a.index(i)] for i in sorted(ax_a)] + free_b
+        for_b = ((free_a, list(range(nfa))), tuple(layout.index(j) for j in range(ndim_b)))
+        return for_a, for_b
 
 
 def tensordot(a: Any, b: Any, axes: Any = 2) -> Array:
@@ -285,6 +324,9 @@ class Diagonal(Function):
         return DiagonalScatter.apply(grad, shape=self.in_shape, offset=self.offset,
                                      axis1=self.axis1, axis2=self.axis2)
 
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return DiagonalScatter(self.in_shape, self.offset, self.axis1, self.axis2).forward(grad)
+
 
 class DiagonalScatter(Function):
     """Zeros of ``shape`` with the input written onto a diagonal (adjoint of Diagonal)."""
@@ -305,6 +347,9 @@ class DiagonalScatter(Function):
 
     def backward(self, grad: Array) -> Array:
         return diagonal(grad, self.offset, self.axis1, self.axis2)
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return np.diagonal(grad, self.offset, self.axis1, self.axis2)  # (a read-only view)
 
 
 def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Array:

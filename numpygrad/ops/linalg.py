@@ -251,16 +251,44 @@ class VectorNorm(Function):
         if p == 0:
             return broadcast_to(g, x.shape) * 0
         if p in (np.inf, -np.inf):
-            a = np.abs(x.data)
-            mask = (a == n.data) | np.isnan(a)
-            share = (mask / np.sum(mask, axis=self.axis, keepdims=True)).astype(x.dtype)
-            return g * sign(x) * share
+            return g * sign(x) * _wrap(self._share(x.data, n.data))
         # General p: sign(x) |x|^(p-1) * ||x||^(1-p), sanitised ("double where")
         # so zero entries and a zero norm give 0 instead of inf * 0.
         zero_x = x.data == 0
         t = where(zero_x, 0.0, sign(x) * where(zero_x, 1.0, abs_(x)) ** (p - 1))
         zero_n = n.data == 0
         return t * where(zero_n, 0.0, g / where(zero_n, 1.0, n) ** (p - 1))
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        from numpygrad.ops.arithmetic import Div, Pow
+        from numpygrad.ops.piecewise import _sign
+
+        x = self.inputs[0].data
+        p = self.p
+        g = grad.reshape(self.kshape)
+        n = self.output.data.reshape(self.kshape)
+        # (Div's and Pow's forward: quiet where backward's ops are, and only there;
+        # asarray: 0-d products are NumPy scalars)
+        div, power = Div().forward, Pow._power_data
+        if p == 2:
+            return np.asarray(div(g * x, np.where(n == 0, 1.0, n)))
+        if p == 1:
+            return np.asarray(g * _sign(x))
+        if p == 0:
+            return np.asarray(np.broadcast_to(g, x.shape) * 0)
+        if p in (np.inf, -np.inf):
+            return np.asarray(g * _sign(x) * self._share(x, n))
+        zero_x = x == 0
+        t = np.where(zero_x, 0.0, _sign(x) * power(np.where(zero_x, 1.0, np.abs(x)), p - 1))
+        zero_n = n == 0
+        scaled = div(g, power(np.where(zero_n, 1.0, n), p - 1))
+        return np.asarray(t * np.where(zero_n, 0.0, scaled))
+
+    def _share(self, x: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """inf-norms: each element's share of its slice's gradient (ties share it evenly)."""
+        a = np.abs(x)
+        mask = (a == n) | np.isnan(a)
+        return (mask / np.sum(mask, axis=self.axis, keepdims=True)).astype(x.dtype)
 
 
 class SvdNorm(Function):
@@ -280,19 +308,20 @@ class SvdNorm(Function):
         return out.reshape(self.kshape) if self.keepdims else out
 
     def backward(self, grad: Array) -> Array:
-        from numpygrad.ops.shape import reshape
-
         if is_grad_enabled():
             raise RuntimeError(f"norm: the second derivative of the ord={self.kind!r} matrix "
                                "norm (through the SVD) is not implemented")
+        return _wrap(self.backward_data(grad.data))
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
         u, vh = self.u, self.vh
         if self.kind == "nuc":
             d = u @ vh
         else:
             k = 0 if self.kind == 2 else -1
             d = u[..., :, k:k + 1 or None] @ vh[..., k:k + 1 or None, :]
-        d = np.moveaxis(d, (-2, -1), self.axis).astype(self.inputs[0].dtype)
-        return reshape(grad, self.kshape) * d
+        d = np.moveaxis(d, (-2, -1), self.axis).astype(self.inputs[0].data.dtype)
+        return grad.reshape(self.kshape) * d
 
 
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool | None = None, *,

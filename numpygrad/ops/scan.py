@@ -12,8 +12,8 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
 from numpygrad._array import Array, _wrap
+from numpygrad._quiet import quiet
 from numpygrad.autograd.function import Function
-from numpygrad.autograd.grad_mode import _grad_enabled
 from numpygrad.ops.reduction import _quiet, normalize_axis_args
 from numpygrad.ops.reduction import sum as sum_
 
@@ -51,6 +51,9 @@ class Cumsum(Function):
 
     def backward(self, grad: Array) -> Array:
         return Cumsum.apply(grad, axis=self.axis, reverse=not self.reverse)
+
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return Cumsum(self.axis, not self.reverse).forward(grad)
 
 
 def cumsum(x: Any, axis: int | None = None, *, dim: int | None = None) -> Array:
@@ -107,10 +110,6 @@ class Cumprod(Function):
         from numpygrad.ops.shape import reshape, swapaxes
 
         (x,) = self.inputs
-        if not _grad_enabled.get():
-            with np.errstate(**_quiet):
-                return _wrap(_cumprod_grad_np(x.data, self.output.data, grad.data,
-                                                  self.axis))
         if not (x.data == 0).any():  # differentiable and cheap away from zeros
             return Cumsum.apply(grad * self.output, axis=self.axis, reverse=True) / x
         # create_graph with zeros, O(n^2): row k is the slice with x_k replaced by 1,
@@ -121,6 +120,10 @@ class Cumprod(Function):
         terms = cumprod(rows, axis=-1) * reshape(gl, gl.shape[:-1] + (1, n))
         gk = sum_(where(_wrap(np.triu(np.ones((n, n), dtype=bool))), terms, 0.0), axis=-1)
         return swapaxes(gk, self.axis, -1)
+
+    @quiet(**_quiet)
+    def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return _cumprod_grad_np(self.inputs[0].data, self.output.data, grad, self.axis)
 
 
 def cumprod(x: Any, axis: int | None = None, *, dim: int | None = None) -> Array:
