@@ -105,7 +105,15 @@ class Sum(Node):
 
 
 def backward(root: Var) -> None:
-    """Backpropagate from ``root`` along a chain, into the leaves' ``grad``."""
+    """Backpropagate from ``root`` along a chain, into the leaves' ``grad``.
+
+    Examples
+    --------
+    >>> x, a = Var(np.array([1.0, 2.0])), Var(np.array([3.0, 4.0]))
+    >>> backward(Sum()(Tanh()(x * a)))
+    >>> bool(np.allclose(x.grad, a.data * (1 - np.tanh(x.data * a.data) ** 2)))
+    True
+    """
     node: Any = root.node
     g = np.ones_like(root.data)
     while node is not None:
@@ -119,35 +127,3 @@ def backward(root: Var) -> None:
                 edge.grad = gi if edge.grad is None else edge.grad + gi
         node = nxt
 
-
-def chain_fn(x: np.ndarray, a: np.ndarray, b: np.ndarray, n_ops: int) -> Any:
-    """The chain case's computation: ``run()`` returns ``(loss, x's gradient)``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> run = chain_fn(np.ones(2), np.full(2, 2.0), np.zeros(2), 4)
-    >>> loss, grad = run()  # (tanh(x * 2 + 0)) ** 2, summed
-    >>> bool(np.isclose(loss, 2 * np.tanh(2.0) ** 2))
-    True
-    """
-    xv, av, bv = Var(x), Var(a), Var(b)
-
-    def run() -> tuple[Any, Any]:
-        xv.grad = None
-        h = xv
-        for i in range(n_ops):
-            k = i & 3
-            if k == 0:
-                h = h * av
-            elif k == 1:
-                h = h + bv
-            elif k == 2:
-                h = Tanh()(h)
-            else:
-                h = h * h
-        loss = Sum()(h)
-        backward(loss)
-        return loss.data, xv.grad
-
-    return run

@@ -46,27 +46,30 @@ def numpy_fn(x: np.ndarray, a: np.ndarray, b: np.ndarray, n_ops: int = N_OPS) ->
     return lambda: bn.chain(x, a, b, n_ops)
 
 
+def forward(h: Any, a: Any, b: Any, tanh: Any, n_ops: int) -> Any:
+    """The chain's ops on ``h`` (any framework's array, with its ``tanh``)."""
+    for i in range(n_ops):
+        k = i & 3
+        if k == 0:
+            h = h * a
+        elif k == 1:
+            h = h + b
+        elif k == 2:
+            h = tanh(h)
+        else:
+            h = h * h
+    return h
+
+
 def numpygrad_fn(x: np.ndarray, a: np.ndarray, b: np.ndarray, n_ops: int = N_OPS) -> Any:
     import numpygrad as npg
 
     xt = npg.array(x, requires_grad=True)
     at, bt = npg.array(a), npg.array(b)
-    tanh = npg.tanh
 
     def run() -> tuple[Any, Any]:
         xt.grad = None
-        h = xt
-        for i in range(n_ops):
-            k = i & 3
-            if k == 0:
-                h = h * at
-            elif k == 1:
-                h = h + bt
-            elif k == 2:
-                h = tanh(h)
-            else:
-                h = h * h
-        loss = h.sum()
+        loss = forward(xt, at, bt, npg.tanh, n_ops).sum()
         loss.backward()
         return loss, xt.grad
 
@@ -76,24 +79,25 @@ def numpygrad_fn(x: np.ndarray, a: np.ndarray, b: np.ndarray, n_ops: int = N_OPS
 def torch_fn(torch: Any, x: np.ndarray, a: np.ndarray, b: np.ndarray, n_ops: int = N_OPS) -> Any:
     xt = torch.tensor(x, requires_grad=True)
     at, bt = torch.tensor(a), torch.tensor(b)
-    tanh = torch.tanh
 
     def run() -> tuple[Any, Any]:
         xt.grad = None
-        h = xt
-        for i in range(n_ops):
-            k = i & 3
-            if k == 0:
-                h = h * at
-            elif k == 1:
-                h = h + bt
-            elif k == 2:
-                h = tanh(h)
-            else:
-                h = h * h
-        loss = h.sum()
+        loss = forward(xt, at, bt, torch.tanh, n_ops).sum()
         loss.backward()
         return loss, xt.grad
+
+    return run
+
+
+def minimal_fn(x: np.ndarray, a: np.ndarray, b: np.ndarray, n_ops: int = N_OPS) -> Any:
+    ma = minimal_autograd
+    xv, av, bv = ma.Var(x), ma.Var(a), ma.Var(b)
+
+    def run() -> tuple[Any, Any]:
+        xv.grad = None
+        loss = ma.Sum()(forward(xv, av, bv, lambda h: ma.Tanh()(h), n_ops))
+        ma.backward(loss)
+        return loss.data, xv.grad
 
     return run
 
@@ -108,7 +112,7 @@ def build(settings: Settings, shape: tuple[int, ...] = SHAPE, n_ops: int = N_OPS
           ) -> dict[str, Any]:
     x, a, b = inputs(shape)
     fns = {"numpy": numpy_fn(x, a, b, n_ops), "numpygrad": numpygrad_fn(x, a, b, n_ops),
-           "minimal": minimal_autograd.chain_fn(x, a, b, n_ops)}
+           "minimal": minimal_fn(x, a, b, n_ops)}
     torch = get_torch(settings)
     if torch is not None:
         fns["torch"] = torch_fn(torch, x, a, b, n_ops)
