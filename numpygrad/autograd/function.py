@@ -125,6 +125,10 @@ class Function:
         # its base (``is_view`` is read when the class is created).
         if "_call" not in cls.__dict__:
             cls._call = Function._call_view if cls.is_view else Function._call
+        # A subclass that redefines ``backward`` alone (a custom gradient for a built-in
+        # op) must have it used in first order too, not its parent's backward_data.
+        if "backward" in cls.__dict__ and "backward_data" not in cls.__dict__:
+            cls.backward_data = Function.backward_data
 
     # -- the two methods an op defines ------------------------------------------------
     def forward(self, *inputs: np.ndarray) -> np.ndarray:

@@ -860,3 +860,25 @@ def test_0d_gradients_accumulate_to_an_ndarray():
     (s * s + s * 3.0).backward()
     assert type(s.grad.data) is np.ndarray and s.grad.data.shape == ()
     assert s.grad.data == 14.0
+
+
+def test_subclass_redefining_backward_alone_uses_it_in_first_order():
+    """A custom gradient for a built-in op (a subclass with its own ``backward``) is
+    used by a plain backward too, not the parent's ``backward_data``."""
+    from numpygrad.ops.elementwise import Exp
+
+    class ClippedExp(Exp):
+        def backward(self, grad):
+            return grad * 0.0 + 1.0  # a custom, deliberately different gradient
+
+    x = npg.array([0.5, 1.0], dtype=np.float64, requires_grad=True)
+    ClippedExp.apply(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0])
+
+    class FastClippedExp(ClippedExp):
+        def backward_data(self, grad):
+            return np.ones_like(grad) * 2.0  # its own first-order formula wins
+
+    x.grad = None
+    FastClippedExp.apply(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
