@@ -216,19 +216,23 @@ class Function:
 
         Examples
         --------
-        >>> import numpy as np
+        ``x ** 2`` with both formulas; the second derivative goes through ``backward``:
+
         >>> import numpygrad as npg
-        >>> class Double(npg.Function):
+        >>> class Sq(npg.Function):
         ...     def forward(self, x):
-        ...         return 2 * x
-        ...     def backward(self, grad):  # recorded with create_graph=True
-        ...         return 2 * grad
-        ...     def backward_data(self, grad):  # first order, on raw ndarrays
-        ...         return 2 * grad
-        >>> x = npg.array([1.0, 2.0], requires_grad=True)
-        >>> Double.apply(x).sum().backward()
+        ...         return x * x
+        ...     def backward(self, grad):  # numpygrad ops: recorded with create_graph
+        ...         return grad * 2 * self.inputs[0]
+        ...     def backward_data(self, grad):  # NumPy on .data: a plain backward()
+        ...         return grad * 2 * self.inputs[0].data
+        >>> x = npg.array([1.0, 3.0], requires_grad=True)
+        >>> Sq.apply(x).sum().backward()
         >>> x.grad
-        Array([2., 2.])
+        Array([2., 6.])
+        >>> (g,) = npg.grad(Sq.apply(x).sum(), x, create_graph=True)
+        >>> npg.grad(g.sum(), x)
+        (Array([2., 2.]),)
         """
         return self.backward(_wrap(grad))
 
