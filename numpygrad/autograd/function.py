@@ -236,6 +236,15 @@ class Function:
         """
         return self.backward(_wrap(grad))
 
+    def _backward_unrecorded(self, grad: Array) -> Any:
+        """``backward_data``'s gradients as Arrays: for an op whose ``backward`` cannot
+        run its recorded formula with grad mode off (or need not), when it is called
+        directly outside the engine. ``backward_data`` must not call ``backward`` then."""
+        grads = self.backward_data(grad.data)
+        if isinstance(grads, tuple):
+            return tuple(None if g is None else _wrap(np.asarray(g)) for g in grads)
+        return _wrap(np.asarray(grads))
+
     # -- calling ----------------------------------------------------------------------
     @classmethod
     def apply(cls, *args: Any, **options: Any) -> Array:

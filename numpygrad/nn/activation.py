@@ -26,7 +26,7 @@ from numpygrad.autograd.grad_mode import is_grad_enabled
 from numpygrad.nn._erf import _erf
 from numpygrad.nn.module import Module
 from numpygrad.ops.activation import log_softmax, softmax
-from numpygrad.ops.elementwise import exp, relu, sigmoid, tanh, where
+from numpygrad.ops.elementwise import Exp, exp, relu, sigmoid, tanh, where
 
 __all__ = [
     "relu", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid", "tanh", "softmax",
@@ -48,12 +48,6 @@ def _normal_cdf(x: np.ndarray) -> np.ndarray:
 def _normal_pdf(x: Array) -> Array:
     """phi(x) of an Array, differentiably."""
     return exp(x * x * -0.5) * _INV_SQRT_2PI
-
-
-@quiet(over="ignore", under="ignore")  # as Exp's forward
-def _exp(x: np.ndarray) -> np.ndarray:
-    """``exp`` of raw arrays, silenced as the :func:`exp` op silences it."""
-    return np.exp(x)
 
 
 def _gelu_slope(x: np.ndarray, cdf: np.ndarray) -> np.ndarray:
@@ -81,7 +75,7 @@ class NormalCdfOp(Function):
 
     def backward_data(self, grad: np.ndarray) -> np.ndarray:
         x = self.inputs[0].data
-        return np.asarray(grad * (_exp(x * x * -0.5) * _INV_SQRT_2PI))
+        return np.asarray(grad * (Exp().forward(x * x * -0.5) * _INV_SQRT_2PI))
 
 
 class LeakyReluOp(Function):
@@ -140,7 +134,7 @@ class EluOp(Function):
     def backward_data(self, grad: np.ndarray) -> np.ndarray:
         x = self.inputs[0].data
         nonpositive = x <= 0
-        e = _exp(np.where(nonpositive, x, 0))
+        e = Exp().forward(np.where(nonpositive, x, 0))
         return np.asarray(grad * np.where(nonpositive, e * self.alpha, 1))
 
 
@@ -277,7 +271,7 @@ class SoftplusOp(Function):
     def backward(self, grad: Array) -> Array:
         if is_grad_enabled():  # create_graph: sigmoid as an op, differentiable again
             return grad * where(_wrap(self.linear), 1, sigmoid(self.inputs[0] * self.beta))
-        return _wrap(self.backward_data(grad.data))  # a direct call: the first-order formula
+        return self._backward_unrecorded(grad)  # a direct call: the first-order formula
 
     def backward_data(self, grad: np.ndarray) -> np.ndarray:
         return np.asarray(grad * self._slope())

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from numpygrad._array import Array, _wrap
+from numpygrad._array import Array
 from numpygrad.autograd.function import Function
 from numpygrad.autograd.grad_mode import _grad_enabled
 from numpygrad.nn.linear import (
@@ -138,7 +138,7 @@ class LinearStack(Function):
         (Array([[12.]]), Array([[8.]]), Array([[6.]]))
         """
         if not _grad_enabled.get():  # a direct call, outside the engine: first order
-            return tuple(None if g is None else _wrap(g) for g in self.backward_data(grad.data))
+            return self._backward_unrecorded(grad)
         return self._recorded_backward(grad)
 
     def backward_data(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:

@@ -16,7 +16,9 @@ from numpygrad._array import Array, _wrap
 from numpygrad._quiet import quiet
 from numpygrad.autograd.function import Function
 from numpygrad.autograd.grad_mode import is_grad_enabled
+from numpygrad.ops.arithmetic import Div
 from numpygrad.ops.shape import moveaxis, reshape
+from numpygrad.ops.trig import Sigmoid
 
 __all__ = [
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
@@ -116,7 +118,7 @@ class WeightedCrossEntropy(_ClassLoss):
 
             d = softmax(self.inputs[0], axis=1) * _wrap(self.row_coef) - _wrap(self.target_term)
             return d * self._rows(grad)
-        return _wrap(self.backward_data(grad.data))  # a direct call: the first-order formula
+        return self._backward_unrecorded(grad)  # a direct call: the first-order formula
 
     def backward_data(self, grad: np.ndarray) -> np.ndarray:
         rows = grad.reshape(-1, 1) if self.reduction == "none" else grad * self.scale
@@ -182,7 +184,7 @@ class CrossEntropy(_ClassLoss):
             onehot = np.zeros(x.shape, dtype=x.dtype)
             onehot[np.arange(x.shape[0]), self.target_index] = 1
             return (softmax(x, axis=1) - _wrap(onehot)) * self._rows(grad)
-        return _wrap(self.backward_data(grad.data))  # a direct call: the first-order formula
+        return self._backward_unrecorded(grad)  # a direct call: the first-order formula
 
     def backward_data(self, grad: np.ndarray) -> np.ndarray:
         # (order="C": the gradient may have been computed transposed, see forward)
@@ -517,15 +519,11 @@ class BinaryCrossEntropy(Function):
         g = grad * self.weight if self.weight is not None else grad
         gp = gy = None
         if self.needs_input_grad[0]:
-            gp = np.asarray(_quiet_divide(g * (p - y), np.maximum(p * (1 - p), 1e-12)))
+            gp = np.asarray(Div().forward(g * (p - y), np.maximum(p * (1 - p), 1e-12)))
         if self.needs_input_grad[1]:
             gy = np.asarray(g * _clamped_log_ratio(p))
         return gp, gy
 
-
-@quiet(all="ignore")  # as Div
-def _quiet_divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return a / b
 
 
 @quiet(all="ignore")  # as Log
@@ -589,16 +587,12 @@ class BCEWithLogits(Function):
         gx = gy = None
         if self.needs_input_grad[0]:
             c = 1 + (pw - 1) * y if pw is not None else 1
-            gx = np.asarray(g * ((1 - y) - c * (1 - _sigmoid(x))))
+            gx = np.asarray(g * ((1 - y) - c * (1 - Sigmoid().forward(x))))
         if self.needs_input_grad[1]:
             shift = (pw - 1) * _softplus_neg(x) if pw is not None else 0
             gy = np.asarray(g * (-x + shift))
         return gx, gy
 
-
-@quiet(over="ignore")  # as the sigmoid op: exp(-x) overflows to inf and gives 0
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-x))
 
 
 @quiet(under="ignore")  # as the exp op

@@ -386,34 +386,23 @@ class Tile(Function):
         return np.tile(x, self.reps)
 
     def backward(self, grad: Array) -> Array:
-        shape = self.inputs[0].shape
-        split = self._split(shape)
-        if split is None:
-            return grad
-        split_shape, copies = split
-        return grad.reshape(split_shape).sum(axis=copies).reshape(shape)
+        return self._sum_copies(grad)
 
     def backward_data(self, grad: np.ndarray) -> np.ndarray:
+        return self._sum_copies(grad)
+
+    def _sum_copies(self, grad: Any) -> Any:
+        """Sum the copies in ``grad``: an Array (recorded) or an ndarray (first order),
+        which have the same ``reshape`` and ``sum``."""
         shape = self.inputs[0].data.shape
-        split = self._split(shape)
-        if split is None:
-            return grad
-        split_shape, copies = split
-        return grad.reshape(split_shape).sum(axis=copies).reshape(shape)
-
-    def _split(self, shape: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
-        """The output's shape with each axis split in (copies, elements), and the copies axes.
-
-        None when both the input and ``reps`` are 0-d (nothing is tiled).
-        """
         d = max(len(shape), len(self.reps))
         if d == 0:
-            return None
+            return grad  # both the input and ``reps`` are 0-d: nothing is tiled
         sizes = (1,) * (d - len(shape)) + shape
         reps = (1,) * (d - len(self.reps)) + self.reps
         # Output axis k holds reps[k] copies of sizes[k] elements: split it and sum the copies.
         split_shape = tuple(v for pair in zip(reps, sizes) for v in pair)
-        return split_shape, tuple(range(0, 2 * d, 2))
+        return grad.reshape(split_shape).sum(axis=tuple(range(0, 2 * d, 2))).reshape(shape)
 
 
 def tile(x: Any, reps: int | Iterable[int]) -> Array:

@@ -311,7 +311,7 @@ class SvdNorm(Function):
         if is_grad_enabled():
             raise RuntimeError(f"norm: the second derivative of the ord={self.kind!r} matrix "
                                "norm (through the SVD) is not implemented")
-        return _wrap(self.backward_data(grad.data))
+        return self._backward_unrecorded(grad)
 
     def backward_data(self, grad: np.ndarray) -> np.ndarray:
         u, vh = self.u, self.vh
